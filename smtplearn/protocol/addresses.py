@@ -1,0 +1,127 @@
+"""Mail addresses as RFC 5321 §4.1.2 writes them inside ``<`` and ``>``.
+
+Owns the syntax of a path (``<alice@example.org>``, the null reverse-path
+``<>``, ``<Postmaster>``), its length limits (§4.5.3.1.1-3), and the
+ESMTP parameters that may follow it (§4.1.2 Mail-parameters). Non-ASCII
+characters are allowed by the syntax (RFC 6531 §3.3 extends it); whether a
+session *may* use them (the SMTPUTF8 parameter) is the server's decision.
+"""
+
+from __future__ import annotations
+
+import re
+
+from smtplearn.protocol.catalogue import reply
+from smtplearn.protocol.errors import RemoteProtocolError
+
+# RFC 5321 §4.1.2 atext (RFC 5322 §3.2.3), extended with UTF-8 by RFC 6531 §3.3
+_ATEXT = r"[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~\u0080-\U0010ffff]"
+_DOT_STRING = re.compile(rf"{_ATEXT}+(?:\.{_ATEXT}+)*")
+# Quoted-string: qtextSMTP is %d32-33 / %d35-91 / %d93-126, quoted-pairSMTP is "\" %d32-126
+_QUOTED_STRING = re.compile(r'"(?:[\x20\x21\x23-\x5b\x5d-\x7e\u0080-\U0010ffff]|\\[\x20-\x7e])*"')
+# Domain: sub-domain *("." sub-domain), sub-domain = Let-dig [Ldh-str] (U-labels allowed, RFC 6531)
+_LABEL = r"[A-Za-z0-9\u0080-\U0010ffff](?:[A-Za-z0-9\-\u0080-\U0010ffff]*[A-Za-z0-9\u0080-\U0010ffff])?"
+_DOMAIN = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
+# address-literal: "[" ( IPv4 / "IPv6:" IPv6 / tag ":" text ) "]"  (§4.1.3)
+_ADDRESS_LITERAL = re.compile(r"\[(?:\d{1,3}(?:\.\d{1,3}){3}|IPv6:[0-9A-Fa-f:.]+|[A-Za-z0-9-]*[A-Za-z0-9]:[\x21-\x5a\x5e-\x7e]+)\]")
+# Mail-parameters: esmtp-keyword ["=" esmtp-value] (§4.1.2)
+_PARAM = re.compile(r"([A-Za-z0-9][A-Za-z0-9-]*)(?:=([\x21-\x3c\x3e-\x7e\u0080-\U0010ffff]+))?")
+# source route, which §4.1.2 says servers must accept and ignore: "@one,@two:"
+_SOURCE_ROUTE = re.compile(rf"@{_DOMAIN.pattern}(?:,@{_DOMAIN.pattern})*:")
+
+MAX_LOCAL_PART = 64   # §4.5.3.1.1
+MAX_DOMAIN = 255      # §4.5.3.1.2
+MAX_PATH = 256        # §4.5.3.1.3, including the angle brackets
+
+Params = tuple[tuple[str, "str | None"], ...]
+
+
+def _bad(detail: str) -> RemoteProtocolError:
+    return RemoteProtocolError(f"bad address: {detail}", reply("bad_address", detail=detail))
+
+
+def is_domain(text: str) -> bool:
+    """True for a domain name or an address literal (what HELO/EHLO take)."""
+    return bool(_DOMAIN.fullmatch(text) or _ADDRESS_LITERAL.fullmatch(text))
+
+
+def check_mailbox(mailbox: str) -> None:
+    """Raise RemoteProtocolError unless ``mailbox`` is local-part@domain (§4.1.2)."""
+    local, at, domain = mailbox.rpartition("@")
+    if not at or not local:
+        raise _bad(f"<{mailbox}> needs a local part and a domain, like <alice@example.org>")
+    if not (_DOT_STRING.fullmatch(local) or _QUOTED_STRING.fullmatch(local)):
+        raise _bad(f"local part {local!r} has characters that need quoting, or stray dots")
+    if not is_domain(domain):
+        raise _bad(f"domain {domain!r} is not a domain name or an address literal like [192.0.2.1]")
+    if len(local.encode()) > MAX_LOCAL_PART:
+        raise RemoteProtocolError("address too long", reply(
+            "address_too_long", detail=f"local part is {len(local.encode())} octets, at most {MAX_LOCAL_PART}"))
+    if len(domain.encode()) > MAX_DOMAIN:
+        raise RemoteProtocolError("address too long", reply(
+            "address_too_long", detail=f"domain is {len(domain.encode())} octets, at most {MAX_DOMAIN}"))
+
+
+def parse_path(text: str, *, allow_null: bool, allow_postmaster: bool) -> tuple[str, Params]:
+    """Split ``<path> [params]`` into the mailbox ("" for ``<>``) and its parameters.
+
+    >>> parse_path("<alice@example.org> SIZE=100", allow_null=True, allow_postmaster=False)
+    ('alice@example.org', (('SIZE', '100'),))
+    """
+    text = text.lstrip(" ")  # "MAIL FROM: <a@b>" is common; RFC 5321 has no space, we tolerate it
+    if not text.startswith("<"):
+        raise _bad("the address must be in angle brackets, e.g. <alice@example.org>")
+    end = _closing_bracket(text)
+    path, rest = text[1:end], text[end + 1:]
+    if len(path.encode()) + 2 > MAX_PATH:
+        raise RemoteProtocolError("address too long", reply(
+            "address_too_long", detail=f"path is {len(path.encode()) + 2} octets, at most {MAX_PATH}"))
+    route = _SOURCE_ROUTE.match(path)
+    if route:
+        path = path[route.end():]
+    if path == "":
+        if not allow_null:
+            raise _bad("the null path <> is only allowed as a reverse-path (MAIL FROM:<>)")
+    elif path.lower() == "postmaster" and allow_postmaster:
+        path = "Postmaster"  # §4.1.1.3: <Postmaster> without a domain must be accepted
+    else:
+        check_mailbox(path)
+    return path, parse_params(rest)
+
+
+def _closing_bracket(text: str) -> int:
+    """Index of the ">" that closes the path, skipping quoted local parts."""
+    quoted = escaped = False
+    for i, ch in enumerate(text[1:], start=1):
+        if escaped:
+            escaped = False
+        elif ch == "\\" and quoted:
+            escaped = True
+        elif ch == '"':
+            quoted = not quoted
+        elif ch == "<" and not quoted:
+            raise _bad("a path has one pair of angle brackets, e.g. <alice@example.org>")
+        elif ch == ">" and not quoted:
+            return i
+    raise _bad("missing closing '>'")
+
+
+def parse_params(text: str) -> Params:
+    """Parse ``" KEY=VALUE KEY"`` (§4.1.2); keywords come back upper case."""
+    if not text:
+        return ()
+    if not text.startswith(" "):
+        raise _bad(f"unexpected text after the path: {text[:40]!r}")
+    params = []
+    for word in text.split():
+        match = _PARAM.fullmatch(word)
+        if not match:
+            raise RemoteProtocolError("bad parameter", reply(
+                "syntax_error", detail=f"parameter {word[:40]!r} is not KEYWORD or KEYWORD=VALUE"))
+        params.append((match.group(1).upper(), match.group(2)))
+    return tuple(params)
+
+
+def format_path(mailbox: str) -> str:
+    """``<mailbox>``; the inverse of parse_path for a client writing commands."""
+    return f"<{mailbox}>"

@@ -1,0 +1,218 @@
+"""The reply catalogue: every reply our server sends, and what any code means.
+
+One source of truth for replies (STYLE.md rule 4). The server sends only
+replies made here with ``reply(name, ...)``; the transcript explains every
+code it shows with ``explain``; tests name replies instead of copying text.
+Each entry carries the RFC section that defines it and a sentence a student
+can read. ``CODE_MEANINGS`` covers every code in RFC 5321 §4.2.3 (plus the
+extension codes we speak), so replies from *other* servers are explained too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from smtplearn.protocol.replies import Reply
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A named reply: code, enhanced status (RFC 3463), text template, source, explanation."""
+
+    code: int
+    enhanced: str | None
+    text: str
+    section: str
+    explanation: str
+
+    def __post_init__(self) -> None:
+        Reply(self.code, ("",), self.enhanced)  # validates code and enhanced status together
+
+
+# RFC 5321 §4.2.3 (and the extensions' RFCs): code -> (section, meaning)
+CODE_MEANINGS = MappingProxyType({
+    211: ("RFC 5321 §4.2.3", "System status or help reply."),
+    214: ("RFC 5321 §4.1.1.8", "Help text, meant for a human reader."),
+    220: ("RFC 5321 §4.2.3", "Service ready: the server greets you (or is ready to start TLS)."),
+    221: ("RFC 5321 §4.1.1.10", "The server is closing the connection, as you asked with QUIT."),
+    235: ("RFC 4954 §6", "Authentication succeeded."),
+    250: ("RFC 5321 §4.2.3", "Requested action okay, completed."),
+    251: ("RFC 5321 §3.4", "User not local; the server will forward the message."),
+    252: ("RFC 5321 §3.5.3", "Cannot verify the user, but the server will accept the message and try."),
+    334: ("RFC 4954 §4", "Authentication continues: send the next base64 line."),
+    354: ("RFC 5321 §4.1.1.4", "Go ahead: send the message, end it with <CRLF>.<CRLF>."),
+    421: ("RFC 5321 §3.8", "Service not available; the server is closing the connection. Try later."),
+    450: ("RFC 5321 §4.2.3", "Mailbox unavailable for now (busy, or a temporary policy such as greylisting): try later."),
+    451: ("RFC 5321 §4.2.3", "Local error in processing: the server failed for now, try later."),
+    452: ("RFC 5321 §4.2.3", "Insufficient storage or too many recipients for now: try the rest later."),
+    454: ("RFC 3207 §4", "TLS (or the requested AUTH) is not available right now."),
+    455: ("RFC 5321 §4.2.3", "The server cannot accommodate these parameters right now."),
+    500: ("RFC 5321 §4.2.4", "Syntax error: command not recognised, or the line was too long."),
+    501: ("RFC 5321 §4.2.3", "Syntax error in the command's parameters or arguments."),
+    502: ("RFC 5321 §4.2.4", "The server knows this command but does not implement it."),
+    503: ("RFC 5321 §4.1.4", "Bad sequence of commands: this command is not allowed at this point."),
+    504: ("RFC 5321 §4.2.3", "A command parameter is not implemented."),
+    530: ("RFC 4954 §6", "Authentication required before this command."),
+    534: ("RFC 4954 §6", "The authentication mechanism is too weak for this server."),
+    535: ("RFC 4954 §6", "Authentication failed: wrong credentials."),
+    538: ("RFC 4954 §6", "This authentication mechanism needs an encrypted (TLS) connection."),
+    550: ("RFC 5321 §4.2.3", "Not taken: mailbox unavailable, or refused by policy. Do not retry as is."),
+    551: ("RFC 5321 §3.4", "User not local; try the forward-path the server gives."),
+    552: ("RFC 5321 §4.2.3", "Exceeded storage allocation: the message is too big."),
+    553: ("RFC 5321 §4.2.3", "Mailbox name not allowed: the address is malformed or not permitted."),
+    554: ("RFC 5321 §4.2.3", "Transaction failed (or, as a greeting: no SMTP service here)."),
+    555: ("RFC 5321 §4.1.1.11", "A MAIL FROM/RCPT TO parameter is not recognised or not implemented."),
+})
+
+_ENTRIES: dict[str, Entry] = {
+    # --- greeting and hello (§3.1, §4.1.1.1) --------------------------------------
+    "greeting": Entry(220, None, "{hostname} ESMTP smtplearn ready", "RFC 5321 §3.1",
+                      "The server's greeting: it is ready for HELO or EHLO."),
+    "helo_ok": Entry(250, None, "{hostname} greets {client}", "RFC 5321 §4.1.1.1",
+                     "HELO accepted: plain SMTP, no extensions."),
+    "ehlo_ok": Entry(250, None, "{hostname} greets {client}", "RFC 5321 §4.1.1.1",
+                     "EHLO accepted; the following lines list the extensions this server supports."),
+    # --- the mail transaction (§4.1.1.2-§4.1.1.4) --------------------------------
+    "mail_ok": Entry(250, "2.1.0", "Sender <{address}> OK", "RFC 5321 §4.1.1.2",
+                     "The reverse-path (where bounces go) is accepted; a transaction is open."),
+    "rcpt_ok": Entry(250, "2.1.5", "Recipient <{address}> OK", "RFC 5321 §4.1.1.3",
+                     "This recipient (forward-path) is accepted; add more, or send DATA."),
+    "data_go_ahead": Entry(354, None, "End data with <CR><LF>.<CR><LF>", "RFC 5321 §4.1.1.4",
+                           "Send the message now: headers, blank line, body, then a line with only a dot."),
+    "message_accepted": Entry(250, "2.0.0", "OK: queued as {queue_id}", "RFC 5321 §4.1.1.4",
+                              "The server has taken responsibility for delivering the message."),
+    "rset_ok": Entry(250, "2.0.0", "Reset OK", "RFC 5321 §4.1.1.5",
+                     "Any open transaction (sender, recipients, data) is discarded; the session stays."),
+    "noop_ok": Entry(250, "2.0.0", "OK", "RFC 5321 §4.1.1.9",
+                     "NOOP does nothing but get an OK: a way to check the server is alive."),
+    "vrfy_cannot": Entry(252, "2.0.0", "Cannot VRFY user, but will accept message and attempt delivery",
+                         "RFC 5321 §3.5.3",
+                         "VRFY is answered without confirming whether the mailbox exists (stops address harvesting)."),
+    "help": Entry(214, "2.0.0", "Commands: {commands}", "RFC 5321 §4.1.1.8",
+                  "Help for humans: the commands this server knows."),
+    "quit": Entry(221, "2.0.0", "{hostname} closing connection", "RFC 5321 §4.1.1.10",
+                  "Goodbye: the server closes the connection."),
+    # --- refusals of syntax and sequence (§4.2.4, §4.1.4) -------------------------
+    "unknown_command": Entry(500, "5.5.2", "Command not recognized: {verb}", "RFC 5321 §4.2.4",
+                             "The server does not know this command at all."),
+    "line_too_long": Entry(500, "5.5.2", "Line too long (limit {limit} octets including CRLF)",
+                           "RFC 5321 §4.5.3.1.4",
+                           "A command line may be at most 512 octets including the CRLF."),
+    "bad_bytes": Entry(500, "5.5.2", "Command contains {what}", "RFC 5321 §2.3.8",
+                       "Commands are text: NUL bytes and invalid UTF-8 are not allowed."),
+    "syntax_error": Entry(501, "5.5.4", "Syntax error: {detail}", "RFC 5321 §4.1",
+                          "The command is known but its argument is malformed."),
+    "bad_address": Entry(501, "5.1.3", "Bad address syntax: {detail}", "RFC 5321 §4.1.2",
+                         "The address in angle brackets does not follow RFC 5321 §4.1.2 syntax."),
+    "address_too_long": Entry(501, "5.1.3", "Address too long: {detail}", "RFC 5321 §4.5.3.1",
+                              "Local part at most 64 octets, domain 255, whole path 256."),
+    "not_implemented": Entry(502, "5.5.1", "{verb} not implemented", "RFC 5321 §4.2.4",
+                             "The server knows this command but does not offer it."),
+    "expn_disabled": Entry(502, "5.5.1", "EXPN is disabled", "RFC 5321 §3.5.3, §7.3",
+                           "Expanding mailing lists would reveal their members to spammers, so EXPN is off."),
+    "bad_sequence": Entry(503, "5.5.1", "{verb} is not allowed {where}; allowed now: {allowed}",
+                          "RFC 5321 §4.1.4",
+                          "Commands must come in order: HELO/EHLO, MAIL, RCPT, DATA."),
+    "param_not_implemented": Entry(504, "5.5.4", "Parameter value not implemented: {param}",
+                                   "RFC 5321 §4.2.3",
+                                   "The parameter is known but this value of it is not supported."),
+    "unknown_parameter": Entry(555, "5.5.4", "Unsupported {verb} parameter: {param}",
+                               "RFC 5321 §4.1.1.11",
+                               "MAIL/RCPT parameters must belong to an extension the server advertised in EHLO."),
+    # --- limits (§4.5.3.1, RFC 1870) ----------------------------------------------
+    "too_many_recipients": Entry(452, "4.5.3", "Too many recipients (limit {limit})",
+                                 "RFC 5321 §4.5.3.1.10",
+                                 "The server takes at most this many recipients per message; send the rest in another transaction."),
+    "size_exceeded": Entry(552, "5.3.4", "Message size exceeds fixed limit of {limit} octets",
+                           "RFC 1870 §6",
+                           "The message (declared with SIZE= or actually sent) is bigger than the server accepts."),
+    "data_line_too_long": Entry(554, "5.6.0", "Message refused: a line is longer than {limit} octets",
+                                "RFC 5321 §4.5.3.1.6",
+                                "A text line may be at most 1000 octets including the CRLF."),
+    "bare_newline": Entry(554, "5.6.0", "Message refused: bare CR or LF in message, lines must end with CRLF",
+                          "RFC 5321 §2.3.8",
+                          "CR and LF may only appear together as CRLF; lone ones are how 'SMTP smuggling' hides a second message."),
+    "smtputf8_sender": Entry(550, "5.6.7", "Non-ASCII sender needs MAIL FROM with SMTPUTF8",
+                             "RFC 6531 §3.5",
+                             "Addresses with non-ASCII characters need the SMTPUTF8 parameter on MAIL."),
+    "smtputf8_recipient": Entry(553, "5.6.7", "Non-ASCII recipient needs MAIL FROM with SMTPUTF8",
+                                "RFC 6531 §3.5",
+                                "Addresses with non-ASCII characters need the SMTPUTF8 parameter on MAIL."),
+    # --- policy (handlers) -------------------------------------------------------
+    "relay_denied": Entry(550, "5.7.1", "Relaying denied: {domain} is not a local domain",
+                          "RFC 5321 §3.6.2, §7.1",
+                          "This server only accepts mail for its own domains; it is not an open relay."),
+    "no_such_user": Entry(550, "5.1.1", "No such user: <{address}>", "RFC 5321 §4.2.3",
+                          "The mailbox does not exist here."),
+    "sender_refused": Entry(550, "5.7.1", "Sender <{address}> refused", "RFC 5321 §4.2.3",
+                            "The server's policy refuses mail from this sender."),
+    "greylisted": Entry(450, "4.2.0", "Greylisted, please try again later", "RFC 5321 §4.5.4.1",
+                        "Greylisting: a temporary refusal that real senders retry and spam robots often do not."),
+    "temporary_failure": Entry(451, "4.3.0", "Temporary local problem, please try again later",
+                               "RFC 5321 §4.2.3",
+                               "Something failed on the server for now; the sender keeps the message and retries."),
+    "message_refused": Entry(554, "5.6.0", "Message refused: {detail}", "RFC 5321 §4.2.5",
+                             "The server refuses this message for good; the sender must bounce it."),
+    # --- closing the channel (§3.8) ----------------------------------------------
+    "closing_timeout": Entry(421, "4.4.2", "{hostname} timeout, closing connection", "RFC 5321 §4.5.3.2",
+                             "The client was silent too long; the server gives up (§3.8)."),
+    "closing_shutdown": Entry(421, "4.3.2", "{hostname} shutting down, closing connection", "RFC 5321 §3.8",
+                              "The server is stopping; any message not yet answered with 250 is not taken."),
+    "closing_errors": Entry(421, "4.7.0", "{hostname} too many errors, closing connection", "RFC 5321 §3.8",
+                            "After many errors in a row the server stops listening to this client."),
+    "closing_busy": Entry(421, "4.3.2", "{hostname} too many connections, try again later", "RFC 5321 §3.8",
+                          "The server has as many clients as it takes; come back later."),
+    # --- STARTTLS (RFC 3207) and AUTH (RFC 4954) ----------------------------------
+    "tls_ready": Entry(220, "2.0.0", "Ready to start TLS", "RFC 3207 §4",
+                       "Start the TLS handshake now; afterwards the session starts over with EHLO."),
+    "tls_unavailable": Entry(454, "4.7.0", "TLS not available", "RFC 3207 §4",
+                             "The server cannot start TLS right now."),
+    "auth_ok": Entry(235, "2.7.0", "Authentication successful", "RFC 4954 §6",
+                     "You are logged in for the rest of the session."),
+    "auth_challenge": Entry(334, None, "{challenge}", "RFC 4954 §4",
+                            "A base64 challenge: answer with one base64 line (or * to cancel)."),
+    "auth_failed": Entry(535, "5.7.8", "Authentication credentials invalid", "RFC 4954 §6",
+                         "Wrong user name or password."),
+    "auth_cancelled": Entry(501, "5.0.0", "Authentication cancelled", "RFC 4954 §4",
+                            "The client sent * to cancel the exchange."),
+    "auth_needs_tls": Entry(538, "5.7.11", "Encryption required for requested authentication mechanism",
+                            "RFC 4954 §6",
+                            "PLAIN and LOGIN send the password readable; use STARTTLS first."),
+    "auth_required": Entry(530, "5.7.0", "Authentication required", "RFC 4954 §6",
+                           "This server needs AUTH before MAIL."),
+}
+
+#: name -> Entry. Read-only: add entries above, with their section.
+CATALOGUE = MappingProxyType(_ENTRIES)
+
+
+def reply(name: str, *extra_lines: str, **fields: object) -> Reply:
+    """The catalogue reply ``name``, its text filled with ``fields``.
+
+    ``extra_lines`` follow the first line (an EHLO capability list, help text).
+    """
+    try:
+        entry = CATALOGUE[name]
+    except KeyError:
+        raise KeyError(f"no reply named {name!r} in the catalogue; known: {', '.join(CATALOGUE)}") from None
+    first = entry.text.format(**fields) if fields else entry.text
+    return Reply(entry.code, (first, *extra_lines), entry.enhanced, name=name)
+
+
+def explain(reply_or_code: Reply | int) -> str:
+    """One sentence on what a reply means, with the RFC section it comes from."""
+    if isinstance(reply_or_code, Reply):
+        entry = CATALOGUE.get(reply_or_code.name or "")
+        if entry is not None:
+            return f"{entry.explanation} ({entry.section})"
+        code = reply_or_code.code
+    else:
+        code = reply_or_code
+    if code in CODE_MEANINGS:
+        section, meaning = CODE_MEANINGS[code]
+        return f"{meaning} ({section})"
+    first = code // 100
+    general = {2: "Success.", 3: "Go on: the server waits for more input.",
+               4: "Temporary failure: try again later.", 5: "Permanent failure: do not retry as is."}
+    return f"{general.get(first, 'Unknown reply class.')} (RFC 5321 §4.2.1: the first digit)"

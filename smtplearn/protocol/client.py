@@ -1,0 +1,148 @@
+"""The client side of an SMTP session, without I/O.
+
+Commands in (``send``), bytes out; bytes in (``receive_data``), replies and
+``Exchange`` events out. The client predicts the server's state with the
+same transition table the server runs, so it can tell you *before* sending
+that MAIL is not allowed yet (in strict mode), and so a console can grey out
+the buttons that would only earn a 503. Replies are matched to commands in
+order, which is what makes PIPELINING (RFC 2920) work.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+from smtplearn.protocol.commands import Command, decode_line, parse_command
+from smtplearn.protocol.data import crlf_lines, dot_stuff
+from smtplearn.protocol.errors import LocalProtocolError, RemoteProtocolError
+from smtplearn.protocol.events import Exchange
+from smtplearn.protocol.replies import Reply, ReplyReader
+from smtplearn.protocol.server import bad_sequence
+from smtplearn.protocol.states import (EXTENSION_VERBS, INITIAL_STATE, TRANSITIONS, Signal, State, Trigger,
+                                       Verb, allowed_verbs, state_after)
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A command on its way, waiting for its reply."""
+
+    trigger: Trigger | None
+    sent: bytes
+    command: Command | None
+    size: int = 0
+
+
+class ClientSession:
+    """What a client knows of one session: the predicted server state,
+    the server's EHLO keywords, and the commands still awaiting replies."""
+
+    def __init__(self, *, strict: bool = False) -> None:
+        #: True: refuse locally (LocalProtocolError) what the table would refuse
+        self.strict = strict
+        self.state = State.CLOSED  # until the 220 greeting arrives
+        self.extensions: dict[str, str] = {}
+        self._reader = ReplyReader()
+        # the greeting is the reply to "connecting" (RFC 5321 §3.1)
+        self._pending: deque[_Pending] = deque([_Pending(None, b"", None)])
+
+    # -- sending ---------------------------------------------------------------
+    def send(self, command: Command) -> bytes:
+        """The bytes for ``command``; checked against the table when strict."""
+        if self.strict:
+            self._check(command.verb)
+        payload = command.to_bytes()
+        self._pending.append(_Pending(command.verb, payload, command))
+        return payload
+
+    def send_line(self, text: str) -> bytes:
+        """A raw line as a student types it: never checked, sent as is (CRLF added)."""
+        if "\r" in text or "\n" in text:
+            raise LocalProtocolError("send_line sends one line: leave out CR and LF, they are added")
+        payload = (text + "\r\n").encode("utf-8")
+        try:
+            command: Command | None = parse_command(text)
+            trigger: Trigger | None = command.verb if command else None
+        except RemoteProtocolError:
+            command, trigger = None, _loose_verb(text)
+        self._pending.append(_Pending(trigger, payload, command))
+        return payload
+
+    def send_message(self, content: bytes) -> bytes:
+        """The message text after 354: dot-stuffed, ending with <CRLF>.<CRLF> (§4.5.2, §4.1.1.4)."""
+        if self._predicted_state() is not State.DATA:
+            raise LocalProtocolError(
+                "the message text can only follow a 354 reply to DATA; "
+                f"the session is in state {self._predicted_state().name}: send DATA first")
+        content = crlf_lines(content)
+        payload = dot_stuff(content)
+        self._pending.append(_Pending(Signal.END_OF_DATA, content, None, len(payload) - 3))
+        return payload
+
+    def _check(self, verb: Verb) -> None:
+        state = self._predicted_state()
+        if verb not in TRANSITIONS[state]:
+            refusal = bad_sequence(state, verb, self.allowed_verbs)
+            raise LocalProtocolError(refusal.text, refusal)
+
+    def _predicted_state(self) -> State:
+        """The state once every pending command succeeds (what pipelining assumes)."""
+        state = self.state
+        for pending in self._pending:
+            if pending.trigger is None:
+                state = INITIAL_STATE
+                continue
+            move = TRANSITIONS[state].get(pending.trigger)
+            if move is not None:
+                state = move.intermediate or move.success
+        return state
+
+    # -- receiving ---------------------------------------------------------------
+    def receive_data(self, data: bytes) -> list[Exchange]:
+        """Feed bytes from the server; one Exchange per complete reply."""
+        exchanges = []
+        for answer in self._reader.feed(data):
+            if not self._pending:
+                raise RemoteProtocolError(f"server sent a reply nobody asked for: {answer}")
+            exchanges.append(self._settle(self._pending.popleft(), answer))
+        return exchanges
+
+    def _settle(self, pending: _Pending, answer: Reply) -> Exchange:
+        before = self.state
+        if pending.trigger is None and pending.command is None and not pending.sent:
+            # §3.1: 220 opens the session; 554 ("no SMTP service here") or 421 end it
+            after = INITIAL_STATE if answer.code == 220 else State.CLOSED
+        else:
+            after = state_after(before, pending.trigger, answer.code) if pending.trigger else before
+        if pending.trigger is Verb.EHLO and answer.code == 250:
+            self.extensions = _parse_extensions(answer)
+        self.state = after
+        return Exchange(pending.trigger, pending.sent, pending.command, answer, before, after,
+                        pending.size)
+
+    @property
+    def waiting(self) -> int:
+        """How many replies are still expected."""
+        return len(self._pending)
+
+    @property
+    def allowed_verbs(self) -> tuple[Verb, ...]:
+        """Commands the table allows next, leaving out extensions the server did not offer."""
+        return tuple(v for v in allowed_verbs(self._predicted_state())
+                     if v not in EXTENSION_VERBS or EXTENSION_VERBS[v] in self.extensions)
+
+
+def _parse_extensions(ehlo: Reply) -> dict[str, str]:
+    """EHLO keywords and their parameters, from the lines after the first (§4.1.1.1)."""
+    extensions = {}
+    for line in ehlo.lines[1:]:
+        keyword, _, params = line.partition(" ")
+        extensions[keyword.upper()] = params
+    return extensions
+
+
+def _loose_verb(text: str) -> Verb | None:
+    try:
+        return Verb(decode_line(text.encode()).split(" ", 1)[0].upper())
+    except (ValueError, RemoteProtocolError):
+        return None

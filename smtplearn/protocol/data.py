@@ -1,0 +1,115 @@
+"""The message text after DATA: transparency and the end-of-data mark.
+
+RFC 5321 §4.1.1.4: the message ends with a line holding only a period, that
+is the five octets <CRLF>.<CRLF> (the CRLF that ends the last text line,
+then ".", then CRLF). It is *not* "a CRLF and a period". §4.5.2
+(transparency): the client doubles a period at the start of a line ("dot-
+stuffing"); the server removes it again. This module owns both directions
+and the checks on the received text; it never sees a socket.
+"""
+
+from __future__ import annotations
+
+import re
+
+from smtplearn.protocol.limits import BareNewlinePolicy, Limits
+
+END_OF_DATA = b"\r\n.\r\n"  # §4.1.1.4
+
+
+def crlf_lines(body: bytes) -> bytes:
+    """``body`` with every line ending a CRLF, the last one too (§2.3.8 allows no other)."""
+    if b"\n" in body or b"\r" in body:
+        body = re.sub(rb"\r\n|\r|\n", b"\r\n", body)
+    if body and not body.endswith(b"\r\n"):
+        body += b"\r\n"
+    return body
+
+
+def dot_stuff(body: bytes) -> bytes:
+    """What the client sends after 354: lines starting with "." get one more (§4.5.2),
+    the text ends with CRLF, and then comes the ".<CRLF>" line.
+    """
+    body = crlf_lines(body)
+    stuffed = (b"\r\n" + body).replace(b"\r\n.", b"\r\n..")[2:]
+    return stuffed + b".\r\n"
+
+
+def dot_unstuff(text: bytes) -> bytes:
+    """Undo ``dot_stuff`` for text *without* its final ".<CRLF>" line (§4.5.2:
+    a line that starts with a period has that period removed)."""
+    return (b"\r\n" + text).replace(b"\r\n.", b"\r\n")[2:]
+
+
+_LONG_LINE_CACHE: dict[int, re.Pattern[bytes]] = {}
+
+
+def text_problem(content: bytes, limits: Limits) -> str | None:
+    """The catalogue name of the reply that refuses ``content``, or None if it is fine.
+
+    Scans once with C-speed searches (count, regex), never line by line in Python.
+    """
+    if limits.bare_newline is BareNewlinePolicy.REJECT:
+        crlf = content.count(b"\r\n")
+        if content.count(b"\n") != crlf or content.count(b"\r") != crlf:
+            return "bare_newline"  # §2.3.8
+    pattern = _LONG_LINE_CACHE.get(limits.text_line)
+    if pattern is None:
+        # a line may hold text_line - 2 octets before its CRLF (§4.5.3.1.6)
+        pattern = _LONG_LINE_CACHE[limits.text_line] = re.compile(
+            rb"[^\r\n]{%d}" % (limits.text_line - 1))
+    if pattern.search(content):
+        return "data_line_too_long"
+    return None
+
+
+class DataReader:
+    """Collects message text until <CRLF>.<CRLF>, chunk by chunk.
+
+    Searches each new chunk once (with four octets of overlap), so a 1 MiB
+    message costs one pass, not one per line. Past ``max_size`` it keeps
+    only the last four octets, looking for the end without storing the text.
+    """
+
+    def __init__(self, max_size: int) -> None:
+        # Start with the CRLF that ended the DATA line, so an empty message
+        # (".\r\n" straight after 354) ends like any other (§4.1.1.4), and so
+        # a period at the start of the first line is unstuffed like the rest.
+        self._buffer = bytearray(b"\r\n")
+        self._max_size = max_size
+        self._dropped = 0
+        self.too_big = False
+
+    @property
+    def size(self) -> int:
+        """Octets of (stuffed) message text received so far."""
+        return self._dropped + len(self._buffer) - 2
+
+    def feed(self, data: bytes) -> tuple[bytes | None, bytes]:
+        """Add ``data``. Returns (content, rest): content is the unstuffed message
+        ending in CRLF (b"" if empty or refused as too big), or None while the
+        end has not arrived; rest is whatever followed the end-of-data line.
+        """
+        buffer = self._buffer
+        start = max(len(buffer) - 4, 0)
+        buffer += data
+        end = buffer.find(END_OF_DATA, start)
+        if end < 0:
+            if self.size > self._max_size:
+                self._forget_all_but_tail()
+            return None, b""
+        rest = bytes(buffer[end + 5:])
+        del buffer[end + 2:]
+        if self.size > self._max_size:
+            self.too_big = True
+            return b"", rest
+        self._dropped, self._buffer = self.size, bytearray(b"\r\n")
+        content = buffer.replace(b"\r\n.", b"\r\n")  # §4.5.2, one pass
+        del buffer
+        del content[:2]
+        return bytes(content), rest
+
+    def _forget_all_but_tail(self) -> None:
+        self.too_big = True
+        self._dropped += len(self._buffer) - 6
+        del self._buffer[2:-4]

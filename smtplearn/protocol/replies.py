@@ -1,0 +1,167 @@
+"""SMTP replies: the ``Reply`` value, writing it, and reading it from bytes.
+
+RFC 5321 §4.2: a reply is a three-digit code and text; a multi-line reply
+repeats the code on every line, with "-" after the code on every line but
+the last, which has a space (§4.2.1). With ENHANCEDSTATUSCODES (RFC 2034 §4)
+the text of every 2xx/4xx/5xx reply line starts with a code such as 2.1.5.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from smtplearn.protocol.errors import RemoteProtocolError
+
+# RFC 3463 §2: class "." subject "." detail, where the class matches the reply's first digit
+_ENHANCED = re.compile(r"([245])\.(\d{1,3})\.(\d{1,3})(?: |$)")
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One server reply, possibly multi-line.
+
+    ``lines`` is the text of each line without the code and without the
+    enhanced status code; ``enhanced`` is that code (e.g. "2.1.5") or None.
+    """
+
+    code: int
+    lines: tuple[str, ...] = ("",)
+    enhanced: str | None = None
+    #: the catalogue entry this reply was made from, when known (for teaching)
+    name: str | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if not 200 <= self.code <= 599:
+            raise ValueError(f"reply code must be 200..599 (RFC 5321 §4.2), got {self.code}")
+        if isinstance(self.lines, str):
+            object.__setattr__(self, "lines", tuple(self.lines.split("\n")))
+        if not self.lines:
+            object.__setattr__(self, "lines", ("",))
+        for line in self.lines:
+            if "\r" in line or "\n" in line:
+                raise ValueError("a reply line cannot contain CR or LF; pass several lines instead")
+        if self.enhanced is not None:
+            match = _ENHANCED.fullmatch(self.enhanced)
+            if not match or match.group(1) != str(self.code)[0]:
+                raise ValueError(
+                    f"enhanced status {self.enhanced!r} must look like {str(self.code)[0]}.X.Y "
+                    "and agree with the reply's first digit (RFC 3463 §2)")
+
+    # -- what a student asks of a reply -------------------------------------
+    @property
+    def text(self) -> str:
+        """All lines joined with newlines."""
+        return "\n".join(self.lines)
+
+    @property
+    def kind(self) -> str:
+        """The meaning of the first digit (RFC 5321 §4.2.1)."""
+        return {2: "positive completion", 3: "positive intermediate",
+                4: "transient negative", 5: "permanent negative"}[self.code // 100]
+
+    @property
+    def is_positive(self) -> bool:
+        return self.code < 400
+
+    @property
+    def is_transient(self) -> bool:
+        """4xx: try again later (§4.2.1)."""
+        return 400 <= self.code < 500
+
+    @property
+    def is_permanent(self) -> bool:
+        """5xx: do not repeat the same request (§4.2.1)."""
+        return self.code >= 500
+
+    @property
+    def explanation(self) -> str:
+        """A one-line plain-English explanation, from the reply catalogue."""
+        from smtplearn.protocol.catalogue import explain
+        return explain(self)
+
+    # -- wire format ---------------------------------------------------------
+    def to_bytes(self) -> bytes:
+        """The reply as it travels, every line ending in CRLF (§4.2.1)."""
+        prefix = f"{self.enhanced} " if self.enhanced else ""
+        last = len(self.lines) - 1
+        out = []
+        for i, line in enumerate(self.lines):
+            sep = " " if i == last else "-"
+            out.append(f"{self.code}{sep}{prefix}{line}".rstrip(" ") + "\r\n")
+        return "".join(out).encode("utf-8")
+
+    def __str__(self) -> str:
+        return self.to_bytes().decode("utf-8").rstrip("\r\n").replace("\r\n", "\n")
+
+    def __repr__(self) -> str:
+        return f"<Reply {str(self)!r}>"
+
+    def _repr_html_(self) -> str:
+        from smtplearn.render.html import reply_html
+        return reply_html(self)
+
+
+class ReplyReader:
+    """Turns bytes from a server into ``Reply`` objects (sans-I/O).
+
+    Feed any chunks with ``feed``; complete replies come out in order.
+    Lines may end in CRLF or a bare LF (we are lenient in what we accept from
+    servers, RFC 5321 §4.1.1 notwithstanding); a line that does not start with
+    three digits is a ``RemoteProtocolError``.
+    """
+
+    def __init__(self, max_line: int = 512 * 8) -> None:
+        self._buffer = bytearray()
+        self._lines: list[bytes] = []
+        self._max_line = max_line
+
+    def feed(self, data: bytes) -> list[Reply]:
+        self._buffer += data
+        replies: list[Reply] = []
+        while True:
+            end = self._buffer.find(b"\n")
+            if end < 0:
+                if len(self._buffer) > self._max_line:
+                    raise RemoteProtocolError(
+                        f"server sent a reply line longer than {self._max_line} octets")
+                return replies
+            line = bytes(self._buffer[:end]).rstrip(b"\r")
+            del self._buffer[:end + 1]
+            if len(line) < 3 or not line[:3].isdigit() or line[3:4] not in (b"", b" ", b"-"):
+                raise RemoteProtocolError(f"malformed reply line from server: {line[:80]!r}")
+            self._lines.append(line)
+            if line[3:4] != b"-":
+                replies.append(parse_reply_lines(self._lines))
+                self._lines = []
+
+    @property
+    def pending(self) -> bool:
+        """True while part of a reply has arrived but not its last line."""
+        return bool(self._lines or self._buffer)
+
+
+def parse_reply_lines(lines: list[bytes]) -> Reply:
+    """Build one Reply from its raw lines (no line endings)."""
+    codes = {line[:3] for line in lines}
+    if len(codes) != 1:
+        raise RemoteProtocolError(f"multi-line reply mixes codes {sorted(codes)} (RFC 5321 §4.2.1)")
+    code = int(lines[0][:3])
+    texts = [line[4:].decode("utf-8", "replace") for line in lines]
+    enhanced = None
+    found = [_ENHANCED.match(t) for t in texts]
+    if all(found) and len({m.group(0).strip() for m in found if m}) == 1:
+        first = found[0]
+        assert first is not None
+        if first.group(1) == str(code)[0]:
+            enhanced = first.group(0).strip()
+            texts = [t[first.end():] for t in texts]
+    return Reply(code, tuple(texts), enhanced)
+
+
+def parse_reply(data: bytes) -> Reply:
+    """Parse exactly one complete reply from ``data`` (a convenience for tests and lessons)."""
+    replies = ReplyReader(max_line=max(len(data), 512)).feed(data)
+    if len(replies) != 1:
+        raise ValueError(f"expected one complete reply, found {len(replies)}")
+    return replies[0]

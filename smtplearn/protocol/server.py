@@ -1,0 +1,383 @@
+"""The server side of an SMTP session, without I/O.
+
+Bytes in (``receive_data``), bytes out (``data_to_send``), events out.
+This module owns *how* each command is answered; *whether* it is allowed
+now comes from ``states.TRANSITIONS`` and nowhere else, and *who* may send
+or receive is the handler's call (handlers.py). The state only ever moves
+through ``states.state_after``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
+from email.utils import format_datetime
+
+from smtplearn.protocol.catalogue import reply
+from smtplearn.protocol.commands import Command, decode_line, parse_command
+from smtplearn.protocol.data import DataReader, text_problem
+from smtplearn.protocol.errors import RemoteProtocolError
+from smtplearn.protocol.events import Closed, Event, Exchange, MessageAccepted
+from smtplearn.protocol.handlers import Handler, LocalDelivery
+from smtplearn.protocol.limits import Limits
+from smtplearn.protocol.message import Envelope, Message
+from smtplearn.protocol.replies import Reply
+from smtplearn.protocol.states import (EXTENSION_VERBS, INITIAL_STATE, TRANSITIONS, Signal, State,
+                                       WHERE, Trigger, Verb, allowed_verbs, state_after)
+
+#: states in which a mail transaction is open; leaving them drops the envelope (§4.1.1.5)
+TRANSACTION_STATES = frozenset({State.MAIL, State.RCPT, State.DATA})
+
+#: EHLO keywords we implement, in the order we list them (§4.1.1.1; each RFC in its comment)
+BASE_EXTENSIONS = (
+    "SIZE {size}",            # RFC 1870
+    "8BITMIME",               # RFC 6152
+    "PIPELINING",             # RFC 2920
+    "SMTPUTF8",               # RFC 6531
+    "ENHANCEDSTATUSCODES",    # RFC 2034
+    "HELP",                   # RFC 5321 §4.1.1.8 (listed by convention)
+)
+
+#: MAIL parameters we understand, with the values allowed (None: any, checked below)
+MAIL_PARAMETERS: dict[str, frozenset[str | None] | None] = {
+    "SIZE": None,                                     # RFC 1870 §6: SIZE=<octets>
+    "BODY": frozenset({"7BIT", "8BITMIME"}),          # RFC 6152 §2
+    "SMTPUTF8": frozenset({None}),                    # RFC 6531 §3.4: no value
+}
+_KNOWN_BODY_TYPES = frozenset({"7BIT", "8BITMIME", "BINARYMIME"})  # BINARYMIME: RFC 3030, not ours
+
+_queue_numbers = itertools.count(1)
+
+
+def _default_queue_ids() -> Iterator[str]:
+    return (f"SL{n:08X}" for n in _queue_numbers)
+
+
+class ServerSession:
+    """One client's session with our server.
+
+    >>> s = ServerSession(hostname="mx.example.org")
+    >>> _ = s.start(); s.data_to_send()
+    b'220 mx.example.org ESMTP smtplearn ready\\r\\n'
+    """
+
+    def __init__(self, handler: Handler | None = None, *, hostname: str = "smtplearn.test",
+                 limits: Limits | None = None, peer: str = "",
+                 clock: Callable[[], datetime] | None = None,
+                 queue_ids: Iterator[str] | None = None) -> None:
+        self.handler = handler or LocalDelivery()
+        self.hostname = hostname
+        self.limits = limits or Limits()
+        self.peer = peer
+        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self._queue_ids = queue_ids or _default_queue_ids()
+        self.state = State.CLOSED  # until start() greets
+        self.envelope = Envelope()
+        self.helo: str | None = None
+        self.esmtp = False
+        self.tls_active = False
+        self.authenticated_as: str | None = None
+        self._inbox = bytearray()
+        self._outbox = bytearray()
+        self._skipping_long_line = False
+        self._data: DataReader | None = None
+        self._errors_in_a_row = 0
+
+    # -- the public, sans-I/O interface ---------------------------------------------
+    def start(self) -> list[Event]:
+        """The connection is open: greet (§3.1), or refuse if the handler says so."""
+        refusal = self.handler.on_connect(self)
+        greeting = refusal or reply("greeting", hostname=self.hostname)
+        self.state = INITIAL_STATE if greeting.code == 220 else State.CLOSED
+        return self._answer(None, b"", None, greeting, State.CLOSED)
+
+    def receive_data(self, data: bytes) -> list[Event]:
+        """Feed bytes from the client; returns what happened, in order."""
+        events: list[Event] = []
+        self._inbox += data
+        while self._inbox and self.state is not State.CLOSED:
+            if self.state is State.DATA:
+                if not self._receive_text(events):
+                    break
+            else:
+                line = self._next_line(events)
+                if line is None:
+                    break
+                events += self._handle_line(line)
+        if self.state is State.CLOSED:
+            self._inbox.clear()
+        return events
+
+    def data_to_send(self) -> bytes:
+        """Bytes to write to the client now (replies, in order)."""
+        out = bytes(self._outbox)
+        self._outbox.clear()
+        return out
+
+    def close(self, why: str = "shutdown") -> list[Event]:
+        """The server gives up (``why``: "timeout", "shutdown", "busy"): 421 and close (§3.8).
+
+        A message still in DATA is dropped: it was never answered with 250.
+        """
+        if self.state is State.CLOSED:
+            return []
+        self._data = None
+        return self._answer(Signal.CLOSE_421, b"", None,
+                            reply(f"closing_{why}", hostname=self.hostname), self.state)
+
+    def connection_lost(self) -> list[Event]:
+        """The client vanished. Anything not yet answered with 250 is not delivered."""
+        if self.state is State.CLOSED:
+            return []
+        self.state, self._data, self.envelope = State.CLOSED, None, Envelope()
+        return [Closed("connection lost")]
+
+    @property
+    def allowed_verbs(self) -> tuple[Verb, ...]:
+        """Commands the table allows now (buttons a console enables)."""
+        return tuple(v for v in allowed_verbs(self.state) if self._offers(v))
+
+    @property
+    def capabilities(self) -> list[str]:
+        """The EHLO keywords, each one something we really implement (§4.2.4)."""
+        caps = [c.format(size=self.limits.message_size) for c in BASE_EXTENSIONS]
+        return caps + self._extra_capabilities()
+
+    # -- reading lines ----------------------------------------------------------
+    def _next_line(self, events: list[Event]) -> bytes | None:
+        """The next complete command line, or None to wait for more bytes.
+
+        Lines end with CRLF (§2.3.8); a bare LF is accepted for commands so
+        that ``nc`` without -C works in class. A line longer than the limit
+        gets 500 once and is skipped up to its end (§4.5.3.1.4).
+        """
+        end = self._inbox.find(b"\n")
+        if end < 0:
+            if len(self._inbox) >= self.limits.command_line and not self._skipping_long_line:
+                self._skipping_long_line = True
+                events += self._refuse(None, bytes(self._inbox[:80]), None, reply(
+                    "line_too_long", limit=self.limits.command_line))
+            if self._skipping_long_line:
+                self._inbox.clear()
+            return None
+        line = bytes(self._inbox[:end + 1])
+        del self._inbox[:end + 1]
+        if self._skipping_long_line:
+            self._skipping_long_line = False
+            return self._next_line(events) if self._inbox else None
+        return line
+
+    def _handle_line(self, line: bytes) -> list[Event]:
+        body = line.rstrip(b"\r\n")
+        if len(body) + 2 > self.limits.command_line:
+            return self._refuse(None, line, None, reply("line_too_long", limit=self.limits.command_line))
+        try:
+            command = parse_command(body)
+        except RemoteProtocolError as err:
+            assert err.reply is not None
+            return self._refuse(_verb_of(body), line, None, err.reply)
+        verb = command.verb
+        if not self._offers(verb):
+            return self._refuse(verb, line, command, reply("not_implemented", verb=verb.value))
+        if verb not in TRANSITIONS[self.state]:
+            return self._refuse(verb, line, command, self._bad_sequence(verb))
+        try:
+            answer = _ANSWERS[verb](self, command)
+        except RemoteProtocolError as err:
+            assert err.reply is not None
+            answer = err.reply
+        return self._answer(verb, line, command, answer, self.state)
+
+    def _receive_text(self, events: list[Event]) -> bool:
+        """Feed DATA text; True when the end was found and input may go on."""
+        assert self._data is not None
+        content, rest = self._data.feed(bytes(self._inbox))
+        self._inbox.clear()
+        if content is None:
+            return False
+        self._inbox += rest
+        events += self._end_of_data(content)
+        return True
+
+    # -- answering ---------------------------------------------------------------
+    def _answer(self, trigger: Trigger | None, sent: bytes, command: Command | None,
+                answer: Reply, before: State, size: int = 0) -> list[Event]:
+        """Send ``answer`` and move the state the one way the table allows."""
+        after = state_after(before, trigger, answer.code) if trigger else self.state
+        self.state = after
+        if after not in TRANSACTION_STATES:
+            self.envelope = Envelope()
+        self._outbox += answer.to_bytes()
+        events: list[Event] = [Exchange(trigger, sent, command, answer, before, after, size)]
+        self._errors_in_a_row = self._errors_in_a_row + 1 if answer.code >= 400 else 0
+        if after is State.CLOSED:
+            events.append(Closed("quit" if answer.code == 221 else f"{answer.code} {answer.text}"))
+        elif self._errors_in_a_row >= self.limits.errors_in_a_row:
+            events += self.close("errors")
+        return events
+
+    def _refuse(self, trigger: Trigger | None, sent: bytes, command: Command | None,
+                answer: Reply) -> list[Event]:
+        return self._answer(trigger, sent, command, answer, self.state)
+
+    def _bad_sequence(self, verb: Verb) -> Reply:
+        return bad_sequence(self.state, verb, self.allowed_verbs)
+
+    def _offers(self, verb: Verb) -> bool:
+        """Extension commands exist only while advertised (§4.2.4: don't advertise what you refuse)."""
+        keyword = EXTENSION_VERBS.get(verb)
+        return keyword is None or any(c.split(" ")[0] == keyword for c in self.capabilities)
+
+    def _extra_capabilities(self) -> list[str]:
+        return []
+
+    # -- one method per command; each returns the reply, none sets the state ------------
+    def _hello(self, command: Command) -> Reply:
+        refusal = self.handler.on_helo(self, command.argument)
+        if refusal:
+            return refusal
+        self.helo, self.esmtp = command.argument, command.verb is Verb.EHLO
+        client = f"{command.argument} [{self.peer}]" if self.peer else command.argument
+        if not self.esmtp:
+            return reply("helo_ok", hostname=self.hostname, client=client)
+        return reply("ehlo_ok", *self.capabilities, hostname=self.hostname, client=client)
+
+    def _mail(self, command: Command) -> Reply:
+        address = command.address or ""
+        self._check_mail_params(command)
+        if not address.isascii() and command.param("SMTPUTF8") is None:
+            return reply("smtputf8_sender")
+        refusal = self.handler.on_mail(self, address, command.params)
+        if refusal:
+            return refusal
+        self.envelope = Envelope(mail_from=address, mail_params=command.params)
+        return reply("mail_ok", address=address)
+
+    def _check_mail_params(self, command: Command) -> None:
+        for key, value in command.params:
+            allowed_values = MAIL_PARAMETERS.get(key, frozenset())
+            if not self.esmtp or key not in MAIL_PARAMETERS:
+                raise _error("unknown_parameter", verb="MAIL", param=key)
+            if key == "SIZE":
+                if value is None or not value.isdigit() or len(value) > 20:
+                    raise _error("syntax_error", detail="SIZE needs a number of octets, e.g. SIZE=1024")
+                if int(value) > self.limits.message_size:
+                    raise _error("size_exceeded", limit=self.limits.message_size)
+            elif key == "BODY" and (value or "").upper() in _KNOWN_BODY_TYPES - (allowed_values or set()):
+                raise _error("param_not_implemented", param=f"BODY={value}")
+            elif allowed_values is not None and (value.upper() if value else value) not in allowed_values:
+                raise _error("syntax_error", detail=f"{key} does not take the value {value!r}")
+
+    def _rcpt(self, command: Command) -> Reply:
+        address = command.address or ""
+        if command.params:  # no RCPT parameters are advertised (§4.1.1.11)
+            return reply("unknown_parameter", verb="RCPT", param=command.params[0][0])
+        if not address.isascii() and not self.envelope.smtputf8:
+            return reply("smtputf8_recipient")
+        if len(self.envelope.rcpt_tos) >= self.limits.recipients:
+            return reply("too_many_recipients", limit=self.limits.recipients)
+        refusal = self.handler.on_rcpt(self, address, command.params)
+        if refusal:
+            return refusal
+        self.envelope.rcpt_tos.append(address)
+        self.envelope.rcpt_params.append(command.params)
+        return reply("rcpt_ok", address=address)
+
+    def _data_command(self, command: Command) -> Reply:
+        self._data = DataReader(self.limits.message_size)
+        return reply("data_go_ahead")
+
+    def _end_of_data(self, content: bytes) -> list[Event]:
+        """§4.1.1.4: the end of data; accept (250) or refuse the whole message."""
+        data, envelope = self._data, self.envelope
+        assert data is not None
+        self._data = None
+        problem = "size_exceeded" if data.too_big else text_problem(content, self.limits)
+        message = None
+        if problem:
+            answer = reply(problem, limit=self.limits.message_size if data.too_big
+                           else self.limits.text_line)
+        else:
+            message = self._message(envelope, content)
+            answer = self.handler.on_message(self, message) or reply(
+                "message_accepted", queue_id=message.queue_id)
+        events = self._answer(Signal.END_OF_DATA, content, None, answer, State.DATA, data.size)
+        if message is not None and answer.code == 250:
+            events.insert(0, MessageAccepted(message))  # stored before the 250 is sent
+        return events
+
+    def _message(self, envelope: Envelope, content: bytes) -> Message:
+        queue_id = next(self._queue_ids)
+        return Message(envelope.mail_from or "", tuple(envelope.rcpt_tos), content,
+                       self._received_header(envelope, queue_id), envelope.mail_params,
+                       queue_id, self.helo or "", self.peer)
+
+    def _received_header(self, envelope: Envelope, queue_id: str) -> bytes:
+        """The trace line of RFC 5321 §4.4 (with-protocol names from RFC 3848)."""
+        protocol = ("UTF8" if envelope.smtputf8 else "") + ("ESMTP" if self.esmtp else "SMTP")
+        protocol += ("S" if self.tls_active else "") + ("A" if self.authenticated_as else "")
+        peer = f" ({self.peer})" if self.peer else ""
+        recipient = f"\r\n\tfor <{envelope.rcpt_tos[0]}>" if len(envelope.rcpt_tos) == 1 else ""
+        line = (f"Received: from {self.helo}{peer}\r\n\tby {self.hostname} (smtplearn) "
+                f"with {protocol} id {queue_id}{recipient};\r\n\t{format_datetime(self._clock())}\r\n")
+        return line.encode("utf-8")
+
+    def _reset(self, command: Command) -> Reply:
+        return reply("rset_ok")  # leaving the transaction drops the envelope (_answer)
+
+    def _noop(self, command: Command) -> Reply:
+        return reply("noop_ok")
+
+    def _vrfy(self, command: Command) -> Reply:
+        return self.handler.on_vrfy(self, command.argument)
+
+    def _expn(self, command: Command) -> Reply:
+        return self.handler.on_expn(self, command.argument)
+
+    def _help(self, command: Command) -> Reply:
+        known = " ".join(v.value for v in Verb if self._offers(v))
+        return reply("help", "See RFC 5321 section 4.1 for each command.", commands=known)
+
+    def _quit(self, command: Command) -> Reply:
+        return reply("quit", hostname=self.hostname)
+
+    def _not_offered(self, command: Command) -> Reply:
+        return reply("not_implemented", verb=command.verb.value)
+
+
+def bad_sequence(state: State, verb: Verb, allowed: tuple[Verb, ...]) -> Reply:
+    """503, naming what was wrong and what is allowed instead (§4.1.4)."""
+    return reply("bad_sequence", verb=verb.value, where=WHERE[state],
+                 allowed=", ".join(v.value for v in allowed))
+
+
+def _error(name: str, **fields: object) -> RemoteProtocolError:
+    answer = reply(name, **fields)
+    return RemoteProtocolError(answer.text, answer)
+
+
+def _verb_of(line: bytes) -> Verb | None:
+    """The verb of a line that failed to parse, if it has a known one (for the transcript)."""
+    try:
+        return Verb(decode_line(line).split(" ", 1)[0].upper())
+    except (ValueError, RemoteProtocolError):
+        return None
+
+
+#: verb -> the method that answers it
+_ANSWERS: dict[Verb, Callable[[ServerSession, Command], Reply]] = {
+    Verb.HELO: ServerSession._hello,
+    Verb.EHLO: ServerSession._hello,
+    Verb.MAIL: ServerSession._mail,
+    Verb.RCPT: ServerSession._rcpt,
+    Verb.DATA: ServerSession._data_command,
+    Verb.RSET: ServerSession._reset,
+    Verb.NOOP: ServerSession._noop,
+    Verb.VRFY: ServerSession._vrfy,
+    Verb.EXPN: ServerSession._expn,
+    Verb.HELP: ServerSession._help,
+    Verb.QUIT: ServerSession._quit,
+    Verb.STARTTLS: ServerSession._not_offered,
+    Verb.AUTH: ServerSession._not_offered,
+}
