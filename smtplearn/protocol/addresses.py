@@ -15,17 +15,18 @@ from smtplearn.protocol.catalogue import reply
 from smtplearn.protocol.errors import RemoteProtocolError
 
 # RFC 5321 §4.1.2 atext (RFC 5322 §3.2.3), extended with UTF-8 by RFC 6531 §3.3
-_ATEXT = r"[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~\u0080-\U0010ffff]"
+_ATEXT = r"(?:[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]|[^\x00-\x7f])"
 _DOT_STRING = re.compile(rf"{_ATEXT}+(?:\.{_ATEXT}+)*")
 # Quoted-string: qtextSMTP is %d32-33 / %d35-91 / %d93-126, quoted-pairSMTP is "\" %d32-126
-_QUOTED_STRING = re.compile(r'"(?:[\x20\x21\x23-\x5b\x5d-\x7e\u0080-\U0010ffff]|\\[\x20-\x7e])*"')
+_QUOTED_STRING = re.compile(r'"(?:[\x20\x21\x23-\x5b\x5d-\x7e]|[^\x00-\x7f]|\\[\x20-\x7e])*"')
 # Domain: sub-domain *("." sub-domain), sub-domain = Let-dig [Ldh-str] (U-labels allowed, RFC 6531)
-_LABEL = r"[A-Za-z0-9\u0080-\U0010ffff](?:[A-Za-z0-9\-\u0080-\U0010ffff]*[A-Za-z0-9\u0080-\U0010ffff])?"
+_LET_DIG = r"(?:[A-Za-z0-9]|[^\x00-\x7f])"  # negated classes compile fast; huge ranges do not
+_LABEL = rf"{_LET_DIG}(?:(?:{_LET_DIG}|-)*{_LET_DIG})?"
 _DOMAIN = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
 # address-literal: "[" ( IPv4 / "IPv6:" IPv6 / tag ":" text ) "]"  (§4.1.3)
 _ADDRESS_LITERAL = re.compile(r"\[(?:\d{1,3}(?:\.\d{1,3}){3}|IPv6:[0-9A-Fa-f:.]+|[A-Za-z0-9-]*[A-Za-z0-9]:[\x21-\x5a\x5e-\x7e]+)\]")
 # Mail-parameters: esmtp-keyword ["=" esmtp-value] (§4.1.2)
-_PARAM = re.compile(r"([A-Za-z0-9][A-Za-z0-9-]*)(?:=([\x21-\x3c\x3e-\x7e\u0080-\U0010ffff]+))?")
+_PARAM = re.compile(r"([A-Za-z0-9][A-Za-z0-9-]*)(?:=((?:[\x21-\x3c\x3e-\x7e]|[^\x00-\x7f])+))?")
 # source route, which §4.1.2 says servers must accept and ignore: "@one,@two:"
 _SOURCE_ROUTE = re.compile(rf"@{_DOMAIN.pattern}(?:,@{_DOMAIN.pattern})*:")
 

@@ -43,6 +43,7 @@ class ClientSession:
         self.state = State.CLOSED  # until the 220 greeting arrives
         self.extensions: dict[str, str] = {}
         self._reader = ReplyReader()
+        self._typed: list[bytes] = []  # message lines typed one by one after 354
         # the greeting is the reply to "connecting" (RFC 5321 §3.1)
         self._pending: deque[_Pending] = deque([_Pending(None, b"", None)])
 
@@ -56,16 +57,31 @@ class ClientSession:
         return payload
 
     def send_line(self, text: str) -> bytes:
-        """A raw line as a student types it: never checked, sent as is (CRLF added)."""
+        """A raw line as a student types it: never checked, sent as is (CRLF added).
+
+        After a 354 the lines are message text: the server answers only the
+        final "." line (§4.1.1.4), so until then nothing is expected back.
+        """
         if "\r" in text or "\n" in text:
             raise LocalProtocolError("send_line sends one line: leave out CR and LF, they are added")
         payload = (text + "\r\n").encode("utf-8")
+        if self._predicted_state() is State.DATA:
+            return self._typed_text_line(payload)
         try:
             command: Command | None = parse_command(text)
             trigger: Trigger | None = command.verb if command else None
         except RemoteProtocolError:
             command, trigger = None, _loose_verb(text)
         self._pending.append(_Pending(trigger, payload, command))
+        return payload
+
+    def _typed_text_line(self, payload: bytes) -> bytes:
+        if payload != b".\r\n":
+            # §4.5.2: the server removes one leading period; keep what it will store
+            self._typed.append(payload[1:] if payload.startswith(b".") else payload)
+            return payload
+        content, self._typed = b"".join(self._typed), []
+        self._pending.append(_Pending(Signal.END_OF_DATA, content, None, len(content)))
         return payload
 
     def send_message(self, content: bytes) -> bytes:
@@ -119,6 +135,11 @@ class ClientSession:
         self.state = after
         return Exchange(pending.trigger, pending.sent, pending.command, answer, before, after,
                         pending.size)
+
+    @property
+    def next_trigger(self) -> Trigger | None:
+        """What the next expected reply answers (None: the greeting, or nothing pending)."""
+        return self._pending[0].trigger if self._pending else None
 
     @property
     def waiting(self) -> int:

@@ -1,0 +1,84 @@
+"""smtplearn: see how mail moves.
+
+A readable SMTP client and server (RFC 5321) for Jupyter: a sans-I/O
+protocol core (``smtplearn.protocol``), an in-memory ``Pair`` and a real
+threaded ``Server``/``Client``, transcripts that explain every reply, state
+and sequence diagrams drawn from the server's own transition table, and real
+MX lookups.
+
+Names are loaded on first use, so ``import smtplearn`` stays as quick as
+``import smtplib``: graphviz, ipywidgets and dnspython load only when a
+diagram, widget or lookup is asked for.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+#: public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    # the protocol core
+    "State": "smtplearn.protocol.states",
+    "Verb": "smtplearn.protocol.states",
+    "Signal": "smtplearn.protocol.states",
+    "TRANSITIONS": "smtplearn.protocol.states",
+    "Command": "smtplearn.protocol.commands",
+    "Reply": "smtplearn.protocol.replies",
+    "CATALOGUE": "smtplearn.protocol.catalogue",
+    "explain": "smtplearn.protocol.catalogue",
+    "Limits": "smtplearn.protocol.limits",
+    "BareNewlinePolicy": "smtplearn.protocol.limits",
+    "Handler": "smtplearn.protocol.handlers",
+    "LocalDelivery": "smtplearn.protocol.handlers",
+    "Message": "smtplearn.protocol.message",
+    "ServerSession": "smtplearn.protocol.server",
+    "ClientSession": "smtplearn.protocol.client",
+    "ProtocolError": "smtplearn.protocol.errors",
+    "LocalProtocolError": "smtplearn.protocol.errors",
+    "RemoteProtocolError": "smtplearn.protocol.errors",
+    # transports and records
+    "Pair": "smtplearn.pair",
+    "Server": "smtplearn.threaded_server",
+    "Client": "smtplearn.socket_client",
+    "SMTPConnectError": "smtplearn.socket_client",
+    "SMTPTimeoutError": "smtplearn.socket_client",
+    "Mailbox": "smtplearn.mailbox",
+    "Transcript": "smtplearn.transcript",
+    # pictures (graphviz, loaded on use)
+    "state_diagram": "smtplearn.diagrams",
+    "sequence_diagram": "smtplearn.diagrams",
+    # mail routing (dnspython, loaded on use)
+    "lookup_mx": "smtplearn.mx",
+    "make_resolver": "smtplearn.mx",
+    "MXLookupError": "smtplearn.mx",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _EXPORTS.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'smtplearn' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:  # for type checkers and IDEs; nothing is imported at run time
+    from smtplearn.mailbox import Mailbox
+    from smtplearn.pair import Pair
+    from smtplearn.protocol import (CATALOGUE, TRANSITIONS, BareNewlinePolicy, ClientSession,
+                                    Command, Handler, Limits, LocalDelivery, LocalProtocolError,
+                                    Message, ProtocolError, RemoteProtocolError, Reply,
+                                    ServerSession, Signal, State, Verb, explain)
+    from smtplearn.socket_client import Client, SMTPConnectError, SMTPTimeoutError
+    from smtplearn.threaded_server import Server
+    from smtplearn.transcript import Transcript

@@ -1,0 +1,183 @@
+"""The command methods every client transport shares.
+
+``Pair`` (in memory) and ``Client`` (a socket) differ only in how bytes
+reach the server; each implements ``_write`` and ``_read``. Everything
+else -- building commands, matching replies, recording the transcript --
+is here once, on top of the sans-I/O ``ClientSession``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from email.message import EmailMessage, Message as EmailBase
+from email.policy import SMTP, SMTPUTF8
+from typing import Any
+
+from smtplearn.protocol import ClientSession, Command, Reply, State, Verb
+from smtplearn.protocol.events import Exchange
+from smtplearn.transcript import Transcript
+
+#: the name our client gives in HELO/EHLO unless told otherwise (RFC 2606 reserves .example)
+DEFAULT_CLIENT_NAME = "client.example"
+
+
+def message_bytes(message: str | bytes | EmailBase) -> bytes:
+    """The message text to send after DATA, from a str, bytes or an email.message object."""
+    if isinstance(message, EmailBase):
+        # RFC 5322 needs CRLF; SMTPUTF8 keeps non-ASCII headers as UTF-8 (RFC 6532)
+        policy = SMTP if _ascii_headers(message) else SMTPUTF8
+        return message.as_bytes(policy=policy)
+    if isinstance(message, str):
+        return message.encode("utf-8")
+    if isinstance(message, (bytes, bytearray, memoryview)):
+        return bytes(message)
+    raise TypeError(f"data() takes str, bytes or an email.message.EmailMessage, not {type(message).__name__}")
+
+
+def _ascii_headers(message: EmailBase) -> bool:
+    return all(str(value).isascii() for value in message.values())
+
+
+class Conversation:
+    """An SMTP client conversation. Every command method returns the server's ``Reply``:
+    a refusal is a reply to look at, not an exception."""
+
+    client_name: str = "client"
+    server_name: str = "server"
+
+    def __init__(self, *, strict: bool = False, local_hostname: str = DEFAULT_CLIENT_NAME) -> None:
+        self.session = ClientSession(strict=strict)
+        self.transcript = Transcript()
+        self.local_hostname = local_hostname
+
+    # -- what a transport provides ----------------------------------------------
+    def _write(self, data: bytes) -> None:
+        raise NotImplementedError
+
+    def _read(self) -> bytes:
+        """Bytes from the server (blocks until some arrive); b"" when the server has closed."""
+        raise NotImplementedError
+
+    # -- the shared machinery ---------------------------------------------------
+    def _await_replies(self, sent_at: float) -> list[Exchange]:
+        """Read until every pending command has its reply; record each in the transcript."""
+        exchanges: list[Exchange] = []
+        while self.session.waiting:
+            data = self._read()
+            if not data:
+                raise ConnectionError(
+                    f"the server closed the connection while {self.session.waiting} "
+                    f"repl{'y was' if self.session.waiting == 1 else 'ies were'} still expected")
+            for exchange in self.session.receive_data(data):
+                self.transcript.record(exchange, client=self.client_name, server=self.server_name,
+                                       duration=time.perf_counter() - sent_at)
+                exchanges.append(exchange)
+        return exchanges
+
+    def _roundtrip(self, payload: bytes) -> Reply:
+        started = time.perf_counter()
+        self._write(payload)
+        return self._await_replies(started)[-1].reply
+
+    def _greet(self) -> Reply:
+        """Wait for the 220 greeting (§3.1)."""
+        return self._await_replies(time.perf_counter())[-1].reply
+
+    def command(self, command: Command) -> Reply:
+        """Send one ``Command`` and return its reply."""
+        return self._roundtrip(self.session.send(command))
+
+    # -- one method per command (RFC 5321 §4.1.1) -------------------------------
+    def helo(self, name: str | None = None) -> Reply:
+        return self.command(Command(Verb.HELO, name or self.local_hostname))
+
+    def ehlo(self, name: str | None = None) -> Reply:
+        return self.command(Command(Verb.EHLO, name or self.local_hostname))
+
+    def mail(self, address: str, **params: Any) -> Reply:
+        """``MAIL FROM:<address>``; ``""`` is the null reverse-path ``<>`` (§4.5.5)."""
+        return self.command(Command.mail(address, **params))
+
+    def rcpt(self, address: str, **params: Any) -> Reply:
+        return self.command(Command.rcpt(address, **params))
+
+    def data(self, message: str | bytes | EmailMessage) -> Reply:
+        """DATA, then (after 354) the message text and <CRLF>.<CRLF>. Returns the final reply,
+        or the refusal of DATA itself (e.g. 503 when no recipient was accepted)."""
+        content = message_bytes(message)
+        go_ahead = self.command(Command(Verb.DATA))
+        if go_ahead.code != 354:
+            return go_ahead
+        return self._roundtrip(self.session.send_message(content))
+
+    def rset(self) -> Reply:
+        return self.command(Command(Verb.RSET))
+
+    def noop(self) -> Reply:
+        return self.command(Command(Verb.NOOP))
+
+    def vrfy(self, who: str) -> Reply:
+        return self.command(Command(Verb.VRFY, who))
+
+    def expn(self, mailing_list: str) -> Reply:
+        return self.command(Command(Verb.EXPN, mailing_list))
+
+    def help(self, topic: str = "") -> Reply:
+        return self.command(Command(Verb.HELP, topic))
+
+    def quit(self) -> Reply:
+        return self.command(Command(Verb.QUIT))
+
+    def send_line(self, text: str) -> Reply | None:
+        """Type one raw line, right or wrong, and see what the server says.
+
+        Returns None for a line of message text after 354: the server answers
+        only the final "." line (§4.1.1.4).
+        """
+        payload = self.session.send_line(text)
+        if not self.session.waiting:
+            self._write(payload)
+            return None
+        return self._roundtrip(payload)
+
+    def pipeline(self, *commands: Command) -> list[Reply]:
+        """Send several commands in one write (RFC 2920) and collect their replies in order."""
+        started = time.perf_counter()
+        self._write(b"".join(self.session.send(c) for c in commands))
+        return [e.reply for e in self._await_replies(started)]
+
+    def send_mail(self, sender: str, recipients: str | Iterable[str],
+                  message: str | bytes | EmailMessage) -> Reply:
+        """A whole transaction: MAIL, RCPT for each recipient, DATA. Says EHLO first if needed.
+
+        Returns the final reply; the transcript holds every step.
+        """
+        if self.state is State.GREETED:
+            self.ehlo()
+        refusal = self.mail(sender)
+        if refusal.code != 250:
+            return refusal
+        for rcpt in [recipients] if isinstance(recipients, str) else recipients:
+            self.rcpt(rcpt)
+        return self.data(message)
+
+    # -- what a student looks at ------------------------------------------------
+    @property
+    def state(self) -> State:
+        """The server's state, as this client follows it from the replies."""
+        return self.session.state
+
+    @property
+    def extensions(self) -> dict[str, str]:
+        """The EHLO keywords the server advertised."""
+        return self.session.extensions
+
+    @property
+    def allowed_verbs(self) -> tuple[Verb, ...]:
+        return self.session.allowed_verbs
+
+    def state_diagram(self, **options: Any) -> Any:
+        """The server's state machine with this session's state lit and its path drawn."""
+        from smtplearn.diagrams import state_diagram
+        return state_diagram(current=self.state, path=self.transcript, **options)

@@ -1,0 +1,69 @@
+"""A client and a server joined in memory: the notebooks' default transport.
+
+No sockets, no threads, no ports: every byte the client writes goes straight
+into the server session, and the server's replies straight back. The result
+is deterministic, so a lesson shows the same thing on every run.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from smtplearn.conversation import DEFAULT_CLIENT_NAME, Conversation
+from smtplearn.mailbox import Mailbox
+from smtplearn.protocol import Handler, Limits, LocalDelivery, MessageAccepted, ServerSession, State
+
+
+class Pair(Conversation):
+    """Our client talking to our server, in memory.
+
+    >>> pair = Pair()
+    >>> pair.ehlo().code
+    250
+    >>> pair.send_line("RCPT TO:<bob@example.org>").code   # out of order
+    503
+    """
+
+    def __init__(self, handler: Handler | None = None, *, hostname: str = "mx.example.org",
+                 local_domains: Iterable[str] | None = None, limits: Limits | None = None,
+                 strict: bool = False, local_hostname: str = DEFAULT_CLIENT_NAME,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        super().__init__(strict=strict, local_hostname=local_hostname)
+        self.client_name, self.server_name = local_hostname, hostname
+        queue_ids = (f"PAIR{n:04d}" for n in itertools.count(1))
+        self.server = ServerSession(handler or LocalDelivery(local_domains), hostname=hostname,
+                                    limits=limits, peer="in-memory", clock=clock, queue_ids=queue_ids)
+        self.mailbox = Mailbox()
+        self._replies = bytearray()
+        self._take(self.server.start())
+        #: the server's first words (§3.1)
+        self.greeting = self._greet()
+
+    def _take(self, events: list[Any]) -> None:
+        for event in events:
+            if isinstance(event, MessageAccepted):
+                self.mailbox.append(event.message)
+        self._replies += self.server.data_to_send()
+
+    def _write(self, data: bytes) -> None:
+        self._take(self.server.receive_data(data))
+
+    def _read(self) -> bytes:
+        out = bytes(self._replies)
+        self._replies.clear()
+        return out
+
+    @property
+    def state(self) -> State:
+        """The server's current state (the one the transition table moved it to)."""
+        return self.server.state
+
+    def __repr__(self) -> str:
+        return f"<Pair {self.client_name} -> {self.server_name}, state {self.state.name}>\n{self.transcript.text()}"
+
+    def _repr_html_(self) -> str:
+        return (f"<p>Server state: <b>{self.state.name}</b> · {len(self.mailbox)} message(s) delivered</p>"
+                + self.transcript._repr_html_())

@@ -1,0 +1,1 @@
+"""Views of protocol objects: text and HTML. Renderers read, never change state."""

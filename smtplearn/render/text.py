@@ -1,0 +1,63 @@
+"""swaks-like text for transcripts: `` -> `` client, ``<-  `` server, ``<** `` refusals.
+
+swaks (the Swiss Army Knife for SMTP) prints sessions this way, so a class
+that also uses swaks sees the same picture from both tools.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from smtplearn.protocol.states import Signal
+
+if TYPE_CHECKING:
+    from smtplearn.protocol.replies import Reply
+    from smtplearn.transcript import Transcript, Turn
+
+CLIENT_MARK = " -> "
+SERVER_MARK = "<-  "
+REFUSAL_MARK = "<** "
+NOTE_MARK = "=== "
+
+
+def reply_lines(answer: Reply) -> list[str]:
+    mark = REFUSAL_MARK if answer.code >= 400 else SERVER_MARK
+    return [mark + line for line in str(answer).split("\n")]
+
+
+def body_summary(turn: Turn, body_lines: int) -> list[str]:
+    """The message text, first lines only, then how much was left out; then the "." line."""
+    text = turn.sent.decode("utf-8", "replace")
+    lines = text.split("\r\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    shown = [CLIENT_MARK + ("." + line if line.startswith(".") else line) for line in lines[:body_lines]]
+    if len(lines) > body_lines:
+        shown.append(f"{CLIENT_MARK}[... {len(lines) - body_lines} more lines, "
+                     f"{turn.exchange.size or len(turn.sent)} octets in all]")
+    return shown + [CLIENT_MARK + "."]
+
+
+def turn_lines(turn: Turn, body_lines: int = 12) -> list[str]:
+    out: list[str] = []
+    if turn.trigger is Signal.END_OF_DATA:
+        out += body_summary(turn, body_lines)
+    elif turn.sent:
+        out.append(CLIENT_MARK + turn.sent.decode("utf-8", "replace").rstrip("\r\n"))
+    return out + reply_lines(turn.reply)
+
+
+def transcript_text(transcript: Transcript, *, body_lines: int = 12) -> str:
+    from smtplearn.transcript import Note
+    out: list[str] = []
+    server = None
+    many = len(transcript.participants) > 2
+    for entry in transcript.entries:
+        if isinstance(entry, Note):
+            out.append(f"{NOTE_MARK}{entry.text}")
+            continue
+        if many and entry.server != server:
+            out.append(f"{NOTE_MARK}{entry.client} talks to {entry.server}")
+        server = entry.server
+        out += turn_lines(entry, body_lines)
+    return "\n".join(out)

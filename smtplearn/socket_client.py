@@ -1,0 +1,110 @@
+"""An SMTP client over a real TCP connection, to our server or anyone's.
+
+The same command methods as ``Pair`` (from ``Conversation``); this module
+only opens the socket and applies the per-command timeouts of RFC 5321
+§4.5.3.2. A refusal is a ``Reply`` to look at; only a broken connection or
+a silent server raises.
+"""
+
+from __future__ import annotations
+
+import socket
+from types import MappingProxyType
+from typing import Any
+
+from smtplearn.conversation import DEFAULT_CLIENT_NAME, Conversation
+from smtplearn.protocol import Signal, Verb
+
+#: RFC 5321 §4.5.3.2: how long a client waits for each reply, in seconds
+RFC_TIMEOUTS = MappingProxyType({
+    None: 300.0,                # §4.5.3.2.1 initial 220 message: 5 minutes
+    Verb.MAIL: 300.0,           # §4.5.3.2.2 MAIL: 5 minutes
+    Verb.RCPT: 300.0,           # §4.5.3.2.3 RCPT: 5 minutes
+    Verb.DATA: 120.0,           # §4.5.3.2.4 DATA initiation: 2 minutes
+    Signal.END_OF_DATA: 600.0,  # §4.5.3.2.6 DATA termination: 10 minutes
+})
+
+
+class SMTPConnectError(ConnectionError):
+    """No SMTP conversation could be opened (refused, unreachable, timed out)."""
+
+
+class SMTPTimeoutError(TimeoutError):
+    """The server did not answer in time (RFC 5321 §4.5.3.2)."""
+
+
+class Client(Conversation):
+    """Talk SMTP to a real server.
+
+    >>> with Client("127.0.0.1", 2525) as c:     # doctest: +SKIP
+    ...     c.ehlo(); c.send_mail("a@example.org", ["b@example.org"], "Subject: hi\\r\\n\\r\\nhello")
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 25, *, timeout: float | None = None,
+                 connect_timeout: float = 30.0, local_hostname: str = DEFAULT_CLIENT_NAME,
+                 strict: bool = False, server_name: str | None = None) -> None:
+        super().__init__(strict=strict, local_hostname=local_hostname)
+        self.host, self.port = host, port
+        self.client_name = local_hostname
+        self.server_name = server_name or f"{host}:{port}"
+        #: one timeout for every reply (seconds), or None for the RFC's per-command ones
+        self.timeout = timeout
+        try:
+            self.sock = socket.create_connection((host, port), timeout=connect_timeout)
+        except OSError as err:
+            raise SMTPConnectError(_connect_advice(host, port, err)) from err
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        #: the server's first words (§3.1)
+        self.greeting = self._greet()
+
+    def _write(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    def _read(self) -> bytes:
+        trigger = self.session.next_trigger
+        wait = self.timeout if self.timeout is not None else RFC_TIMEOUTS.get(trigger, 300.0)
+        self.sock.settimeout(wait)
+        try:
+            return self.sock.recv(65536)
+        except TimeoutError:
+            what = "the greeting" if trigger is None else getattr(trigger, "value", str(trigger))
+            raise SMTPTimeoutError(f"no reply to {what} from {self.host}:{self.port} within {wait:g} s "
+                                   "(RFC 5321 §4.5.3.2)") from None
+        except ConnectionResetError:
+            return b""
+
+    def close(self) -> None:
+        """Close the socket (without QUIT; ``quit()`` is the polite way)."""
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        try:
+            if self.session.state.name != "CLOSED":
+                self.quit()
+        except (OSError, ConnectionError):
+            pass
+        finally:
+            self.close()
+
+    def __repr__(self) -> str:
+        return f"<Client to {self.host}:{self.port}, state {self.state.name}>\n{self.transcript.text()}"
+
+    def _repr_html_(self) -> str:
+        return f"<p>Server state: <b>{self.state.name}</b></p>" + self.transcript._repr_html_()
+
+
+def _connect_advice(host: str, port: int, err: OSError) -> str:
+    base = f"cannot connect to {host}:{port}: {err.strerror or err}"
+    if isinstance(err, ConnectionRefusedError):
+        return (base + ". Nothing listens there: start a server (python -m smtplearn serve "
+                "--port 2525) or check the port.")
+    if port == 25:
+        return (base + ". Many networks (and Binder) block outgoing port 25 to stop spam; "
+                "try the course's mini-Internet, or a server on 127.0.0.1.")
+    return base + ". Check the host name, the port, and that the server is running."

@@ -1,0 +1,221 @@
+"""A real SMTP server on TCP, one thread per connection, in the background.
+
+Threads (not asyncio) so it runs inside a Jupyter kernel without touching
+the kernel's event loop. This module only moves bytes between sockets and
+``ServerSession``s; every protocol decision is the session's. It binds
+127.0.0.1 by default: a teaching server is not for the open Internet.
+"""
+
+from __future__ import annotations
+
+import itertools
+import socket
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from smtplearn.mailbox import Mailbox
+from smtplearn.protocol import (Exchange, Handler, Limits, LocalDelivery, MessageAccepted,
+                                ServerSession, State, reply)
+from smtplearn.protocol.events import Event
+from smtplearn.transcript import Transcript
+
+#: RFC 5321 §4.5.3.2.7: a server should wait at least 5 minutes for the next command
+DEFAULT_IDLE_TIMEOUT = 300.0
+
+
+class _Connection:
+    """One client: its socket, session, transcript, and the lock that orders replies."""
+
+    def __init__(self, sock: socket.socket, session: ServerSession, transcript: Transcript) -> None:
+        self.sock, self.session, self.transcript = sock, session, transcript
+        self.lock = threading.Lock()
+
+
+class Server:
+    """The teaching server. Use it as a context manager, or call ``start``/``stop``.
+
+    >>> with Server() as server:          # doctest: +SKIP
+    ...     host, port = server.address
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, handler: Handler | None = None,
+                 hostname: str = "smtplearn.test", local_domains: Iterable[str] | None = None,
+                 limits: Limits | None = None, maildir: str | Path | None = None,
+                 idle_timeout: float = DEFAULT_IDLE_TIMEOUT, max_connections: int = 100,
+                 keep_transcripts: int = 1000,
+                 on_event: Callable[[Transcript, Event], None] | None = None) -> None:
+        self.host, self.port = host, port
+        self.handler = handler or LocalDelivery(local_domains)
+        self.hostname = hostname
+        self.limits = limits or Limits()
+        self.idle_timeout = idle_timeout
+        self.max_connections = max_connections
+        self.mailbox = Mailbox(maildir)
+        #: one transcript per connection, newest last (bounded, so a long run does not grow forever)
+        self.transcripts: deque[Transcript] = deque(maxlen=keep_transcripts)
+        self._on_event = on_event
+        self._queue_numbers = itertools.count(1)
+        self._listener: socket.socket | None = None
+        self._accept_thread: threading.Thread | None = None
+        self._connections: dict[threading.Thread, _Connection] = {}
+        self._connections_lock = threading.Lock()
+        self._stopping = threading.Event()
+
+    # -- lifecycle ------------------------------------------------------------------
+    def start(self) -> Server:
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        listener = socket.socket(family, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            listener.bind((self.host, self.port))
+        except OSError as err:
+            listener.close()
+            raise OSError(err.errno, f"cannot listen on {self.host}:{self.port}: {err.strerror}. "
+                          "Pick another port (port=0 lets the system choose one); ports below "
+                          "1024, such as 25, need root.") from err
+        listener.listen(128)
+        listener.settimeout(0.2)  # so the accept loop notices stop() promptly
+        self._listener = listener
+        self._stopping.clear()
+        self._accept_thread = threading.Thread(target=self._accept_loop, name="smtplearn-accept",
+                                               daemon=True)
+        self._accept_thread.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop listening, answer every open session with 421 (§3.8), and wait for the threads.
+
+        Every message already answered with 250 is in the mailbox: it was stored first.
+        """
+        self._stopping.set()
+        if self._accept_thread is not None:
+            self._accept_thread.join(timeout)
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
+        with self._connections_lock:
+            open_connections = list(self._connections.items())
+        for _, conn in open_connections:
+            with conn.lock:
+                self._deliver(conn, conn.session.close("shutdown"))
+                _shutdown(conn.sock)
+        for thread, _ in open_connections:
+            thread.join(timeout)
+
+    def __enter__(self) -> Server:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """(host, port) clients connect to."""
+        if self._listener is None:
+            raise RuntimeError("the server is not running: call start() or use 'with Server() as s:'")
+        host, port = self._listener.getsockname()[:2]
+        return host, port
+
+    @property
+    def running(self) -> bool:
+        return self._listener is not None and not self._stopping.is_set()
+
+    @property
+    def active_connections(self) -> int:
+        with self._connections_lock:
+            return len(self._connections)
+
+    # -- threads ------------------------------------------------------------------------
+    def _accept_loop(self) -> None:
+        assert self._listener is not None
+        listener = self._listener
+        while not self._stopping.is_set():
+            try:
+                sock, peer = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                break
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if self.active_connections >= self.max_connections:
+                self._refuse_busy(sock)
+                continue
+            thread = threading.Thread(target=self._serve, args=(sock, peer), daemon=True,
+                                      name=f"smtplearn-{peer[0]}:{peer[1]}")
+            with self._connections_lock:
+                self._connections[thread] = self._new_connection(sock, peer)
+            thread.start()
+
+    def _new_connection(self, sock: socket.socket, peer: Any) -> _Connection:
+        queue_ids = (f"SL{next(self._queue_numbers):08X}" for _ in itertools.count())
+        session = ServerSession(self.handler, hostname=self.hostname, limits=self.limits,
+                                peer=str(peer[0]), queue_ids=queue_ids)
+        return _Connection(sock, session, Transcript(title=f"{peer[0]}:{peer[1]} -> {self.hostname}"))
+
+    def _refuse_busy(self, sock: socket.socket) -> None:
+        """§3.8: 421 to a client beyond max_connections, then close."""
+        try:
+            sock.sendall(reply("closing_busy", hostname=self.hostname).to_bytes())
+        except OSError:
+            pass
+        _shutdown(sock)
+
+    def _serve(self, sock: socket.socket, peer: Any) -> None:
+        me = threading.current_thread()
+        with self._connections_lock:
+            conn = self._connections[me]
+        self.transcripts.append(conn.transcript)
+        sock.settimeout(self.idle_timeout)
+        try:
+            with conn.lock:
+                self._deliver(conn, conn.session.start())
+            while conn.session.state is not State.CLOSED:
+                try:
+                    data = sock.recv(65536)
+                except TimeoutError:
+                    with conn.lock:
+                        self._deliver(conn, conn.session.close("timeout"))
+                    break
+                except OSError:
+                    data = b""
+                with conn.lock:
+                    if not data:
+                        self._deliver(conn, conn.session.connection_lost())
+                        break
+                    self._deliver(conn, conn.session.receive_data(data))
+        finally:
+            _shutdown(sock)
+            with self._connections_lock:
+                self._connections.pop(me, None)
+
+    def _deliver(self, conn: _Connection, events: list[Event]) -> None:
+        """Store accepted messages and record the transcript, *then* send the replies."""
+        for event in events:
+            if isinstance(event, MessageAccepted):
+                self.mailbox.append(event.message)
+            elif isinstance(event, Exchange):
+                conn.transcript.record(event, client=conn.session.peer or "client",
+                                       server=self.hostname)
+            if self._on_event is not None:
+                self._on_event(conn.transcript, event)
+        out = conn.session.data_to_send()
+        if out:
+            try:
+                conn.sock.sendall(out)
+            except OSError:
+                pass  # the client is gone; connection_lost follows on the next recv
+
+    def __repr__(self) -> str:
+        where = f"{self.address[0]}:{self.address[1]}" if self._listener else "stopped"
+        return f"<Server {self.hostname} on {where}, {len(self.mailbox)} message(s)>"
+
+
+def _shutdown(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    sock.close()
