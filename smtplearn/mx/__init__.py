@@ -1,0 +1,45 @@
+"""Real MX lookups: where does mail for a domain go? (RFC 5321 §5.1, RFC 7505 null MX)
+
+    from smtplearn.mx import lookup_mx, make_resolver, ZoneResolver
+    lookup_mx("example.com")                                   # the system resolver
+    lookup_mx("example.com", make_resolver("127.0.0.1:5353"))  # a DNS server you choose
+    lookup_mx("example.test", ZoneResolver(zone_text))         # offline: no network
+
+Names are loaded on first use (PEP 562), so ``import smtplearn.mx`` pulls in
+neither dnspython nor graphviz.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers only
+    from smtplearn.mx.lookup import MXHost, MXLookupError, MXResult, lookup_mx
+    from smtplearn.mx.resolver import make_resolver
+    from smtplearn.mx.zone import ZoneResolver
+
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    "lookup_mx": "smtplearn.mx.lookup",
+    "MXResult": "smtplearn.mx.lookup",
+    "MXHost": "smtplearn.mx.lookup",
+    "MXLookupError": "smtplearn.mx.lookup",
+    "make_resolver": "smtplearn.mx.resolver",
+    "ZoneResolver": "smtplearn.mx.zone",
+}
+
+__all__ = ["MXHost", "MXLookupError", "MXResult", "ZoneResolver", "lookup_mx", "make_resolver"]  # the keys of _EXPORTS
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _EXPORTS.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'smtplearn.mx' has no attribute {name!r}; it exports {', '.join(__all__)}")
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,448 @@
+"""Where does mail for a domain go? ``lookup_mx`` is RFC 5321 §5.1 written as code.
+
+This file owns the rules: a domain name in; out comes an ordered list of mail
+exchangers, each with the reason for its place, or an error that says whether a
+sender should give up (permanent) or try again later (temporary). It also owns
+RFC 7505's null MX ("this domain accepts no mail").
+
+It asks DNS through one method only, ``resolver.resolve(name, rdtype)``, so the
+real resolver (resolver.py) and the offline ``ZoneResolver`` (zone.py) run this
+same code. It also checks domain names (IDNA, lengths, letters-digits-hyphens)
+before any packet is sent. dnspython is imported inside the functions, so
+``import smtplearn`` stays light.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import random
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+import idna
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers only
+    import graphviz
+
+__all__ = [
+    "DNSTimeout", "DomainNotFound", "MXHost", "MXLookupError", "MXResult", "NameserversFailed",
+    "NoMailRecords", "NoResolverConfigured", "lookup_mx", "normalise_domain", "to_unicode",
+]
+
+# RFC 5321 §5.1 / §4.5.4.1: what a sender does with each kind of failure.
+TEMPORARY = "temporary: a sender keeps the message queued and retries later (RFC 5321 §5.1, §4.5.4.1)"
+PERMANENT = "permanent: a sender gives up and returns the message to its author (RFC 5321 §5.1)"
+
+
+class Resolves(Protocol):
+    """The one method lookup_mx needs; dns.resolver.Resolver and ZoneResolver both have it."""
+
+    def resolve(self, qname: str, rdtype: str) -> Any: ...
+
+
+# ---------------------------------------------------------------- errors
+class MXLookupError(Exception):
+    """The lookup failed; ``permanent`` says whether retrying could ever help."""
+
+    kind = "dns-error"
+    permanent = False  # unknown DNS trouble is treated as temporary, the safe choice
+
+    def __init__(self, domain: str | None, message: str) -> None:
+        super().__init__(message)
+        self.domain = domain
+        self.message = message
+
+
+class DomainNotFound(MXLookupError):
+    """NXDOMAIN: the name does not exist. RFC 5321 §5.1: MUST be reported as an error."""
+
+    kind, permanent = "nxdomain", True
+
+
+class NoMailRecords(MXLookupError):
+    """The name exists but has no MX and no address: nowhere to deliver (RFC 5321 §5.1)."""
+
+    kind, permanent = "no-records", True
+
+
+class NameserversFailed(MXLookupError):
+    """Every nameserver answered SERVFAIL or refused: a temporary error (RFC 5321 §5.1)."""
+
+    kind, permanent = "servfail", False
+
+
+class DNSTimeout(MXLookupError):
+    """No answer in time, often because no DNS is reachable from here."""
+
+    kind, permanent = "timeout", False
+
+
+class NoResolverConfigured(MXLookupError):
+    """The machine has no resolver to ask (raised by make_resolver)."""
+
+    kind, permanent = "no-resolver", False
+
+
+# ---------------------------------------------------------------- results
+@dataclass(frozen=True)
+class MXHost:
+    """One mail exchanger, in the place a sender tries it, and why it is there."""
+
+    preference: int
+    name: str  # ASCII (A-label) form, lower case, no trailing dot: what DNS stores
+    unicode_name: str  # what a person reads, e.g. mx.bücher.example
+    ipv4: tuple[str, ...] = ()  # in the order DNS gave them: RFC 5321 §5.1 says try them in that order
+    ipv6: tuple[str, ...] = ()
+    why: str = ""
+    problems: tuple[str, ...] = ()  # each reads after the name: "has no address ..."
+
+    def __post_init__(self) -> None:
+        # RFC 1035 §3.3.9: PREFERENCE is a 16-bit unsigned integer
+        if not 0 <= self.preference <= 65535:
+            raise ValueError(f"MX preference must be 0-65535, got {self.preference}")
+
+    @property
+    def addresses(self) -> tuple[str, ...]:
+        """IPv4 then IPv6 (RFC 5321 §5.2: either or both may be present)."""
+        return self.ipv4 + self.ipv6
+
+
+@dataclass(frozen=True, repr=False)
+class MXResult:
+    """The answer to "where does mail for this domain go?", ready to display."""
+
+    domain: str  # ASCII form as asked, lower case, no trailing dot
+    unicode_domain: str
+    canonical_name: str  # after following a CNAME; equal to domain when there was none
+    hosts: tuple[MXHost, ...]  # in the order a sender tries them
+    implicit: bool = False  # no MX records: the domain itself, RFC 5321 §5.1
+    null_mx: bool = False  # RFC 7505: "MX 0 ." means the domain accepts no mail
+    seed: int | None = None  # the seed that ordered ties, so the order can be repeated
+    notes: tuple[str, ...] = ()
+    source: str = ""  # who answered, e.g. "DNS server 127.0.0.1:53"
+
+    def __post_init__(self) -> None:
+        if self.null_mx and (self.hosts or self.implicit):
+            raise ValueError("a null MX result has no hosts and is not implicit (RFC 7505)")
+
+    @property
+    def followed_cname(self) -> bool:
+        return self.canonical_name != self.domain
+
+    @property
+    def usable(self) -> bool:
+        """True when some host has an address a sender could connect to."""
+        return any(host.addresses for host in self.hosts)
+
+    def __str__(self) -> str:
+        from smtplearn.mx.display import render_text
+
+        return render_text(self)
+
+    __repr__ = __str__  # a REPL shows the same readable table as print()
+
+    def _repr_html_(self) -> str:
+        from smtplearn.mx.display import render_html
+
+        return render_html(self)
+
+    def graph(self) -> graphviz.Digraph:
+        """domain → MX hosts (labelled with preference) → addresses."""
+        from smtplearn.mx.display import render_graph
+
+        return render_graph(self)
+
+
+# ---------------------------------------------------------------- the lookup
+def lookup_mx(
+    domain: str,
+    resolver: Resolves | None = None,
+    *,
+    seed: int | None = None,
+    rng: random.Random | None = None,
+) -> MXResult:
+    """Find the hosts that receive mail for ``domain``, in the order a sender tries them.
+
+    ``resolver`` defaults to ``make_resolver()`` (``SMTPLEARN_NAMESERVER`` or the
+    system resolver). Ties in preference are shuffled, as RFC 5321 §5.1 requires;
+    pass ``seed`` (or your own ``rng``) to make the order repeatable. Without
+    either, a seed is drawn and recorded in ``result.seed``.
+
+    Raises ``ValueError`` for a malformed name and ``MXLookupError`` (with
+    ``.permanent``) when DNS says no or cannot be reached.
+    """
+    import dns.exception
+
+    ascii_name, unicode_name = normalise_domain(domain)
+    rng, seed, seed_text = _choose_rng(seed, rng)
+    if resolver is None:
+        from smtplearn.mx.resolver import make_resolver
+
+        resolver = make_resolver()
+    from smtplearn.mx.resolver import describe_resolver
+
+    source = describe_resolver(resolver)
+    try:
+        mx_answer = _query(resolver, ascii_name, "MX")
+        if mx_answer is None:
+            # RFC 5321 §5.1: "If an empty list of MXs is returned, the address is treated as if
+            # it was associated with an implicit MX RR, with a preference of 0"
+            return _implicit_mx(resolver, ascii_name, unicode_name, source)
+    except dns.exception.DNSException as exc:
+        raise _explain(exc, unicode_name, source, resolver) from exc
+    canonical = _text(mx_answer.canonical_name)
+    notes = _cname_notes(ascii_name, unicode_name, canonical)
+    records = [(int(r.preference), r.exchange) for r in mx_answer]
+    if all(exchange == _root() for _, exchange in records):
+        return _null_mx(ascii_name, unicode_name, canonical, records, notes, source)
+    if any(exchange == _root() for _, exchange in records):
+        # RFC 7505 §3: a domain with a null MX MUST NOT publish other MX records
+        notes.append("an 'MX 0 .' (null MX) record sits beside real MX records, which RFC 7505 §3 "
+                     "forbids; it is ignored and the real ones are used")
+    names = [(pref, _text(exchange)) for pref, exchange in records if exchange != _root()]
+    hosts = tuple(_exchange(resolver, pref, name, why) for pref, name, why in _order(names, rng, seed_text))
+    notes += _order_notes(hosts, seed, seed_text)
+    if not any(host.addresses for host in hosts):
+        notes.append("none of these MX hosts has an address, so mail cannot be delivered: RFC 5321 §5.1 "
+                     "says this MUST be reported as an error (and a sender MUST NOT fall back to the "
+                     "domain's own A/AAAA records when MX records exist)")
+    return MXResult(ascii_name, unicode_name, canonical, hosts, seed=seed, notes=tuple(notes), source=source)
+
+
+def _implicit_mx(resolver: Resolves, ascii_name: str, unicode_name: str, source: str) -> MXResult:
+    v4, v6 = _query(resolver, ascii_name, "A"), _query(resolver, ascii_name, "AAAA")
+    if v4 is None and v6 is None:
+        raise NoMailRecords(unicode_name, f"{unicode_name} exists but has no MX records and no address "
+                            f"(A/AAAA) records, so it cannot receive mail; the implicit MX is unusable. {PERMANENT}")
+    canonical = _text((v4 if v4 is not None else v6).canonical_name)
+    host = MXHost(0, canonical, to_unicode(canonical), _addresses(v4), _addresses(v6),
+                  why="implicit MX: domain's own address (no MX records, RFC 5321 §5.1)")
+    notes = _cname_notes(ascii_name, unicode_name, canonical)
+    notes.append(f"{unicode_name} has no MX records but has an address, so RFC 5321 §5.1 treats it as an "
+                 "implicit MX with preference 0 pointing to the domain itself")
+    return MXResult(ascii_name, unicode_name, canonical, (host,), implicit=True, notes=tuple(notes), source=source)
+
+
+def _null_mx(ascii_name: str, unicode_name: str, canonical: str, records: list[tuple[int, Any]],
+             notes: list[str], source: str) -> MXResult:
+    # RFC 7505 §3: a null MX is one MX record, preference 0, exchange "." (the root). It means
+    # "no mail here"; a sender must not fall back to A/AAAA, so we do not even ask for them.
+    notes.append(f"{unicode_name} publishes a null MX (MX 0 .): it accepts no mail. A sender must not "
+                 "fall back to its A/AAAA records and fails the message at once (RFC 7505)")
+    if len(records) > 1 or records[0][0] != 0:
+        notes.append("RFC 7505 §3 asks for exactly one 'MX 0 .' record; this one is not quite that, "
+                     "but every exchange is '.', so the meaning is the same")
+    return MXResult(ascii_name, unicode_name, canonical, (), null_mx=True, notes=tuple(notes), source=source)
+
+
+def _order(records: list[tuple[int, str]], rng: random.Random, seed_text: str) -> list[tuple[int, str, str]]:
+    """Sort by preference, shuffle ties; return (preference, name, why) in sending order."""
+    groups: dict[int, list[str]] = {}
+    for preference, name in records:
+        groups.setdefault(preference, []).append(name)
+    preferences = sorted(groups)  # RFC 5321 §5.1: "Lower numbers are more preferred"
+    ordered = []
+    for rank, preference in enumerate(preferences):
+        # sorted first, so a seed gives the same order whatever order DNS listed the records in
+        names = sorted(set(groups[preference]))
+        # RFC 5321 §5.1: equal preferences "MUST" be randomized "to spread the load"
+        rng.shuffle(names)
+        for name in names:
+            if len(names) > 1:
+                others = ", ".join(to_unicode(other) for other in names if other != name)
+                why = f"tied at {preference} with {others}, order drawn at random ({seed_text})"
+            elif rank == 0:
+                why = f"preference {preference}, lowest first"
+            else:
+                why = f"preference {preference}, after preference {preferences[rank - 1]} (lowest first)"
+            ordered.append((preference, name, why))
+    return ordered
+
+
+def _exchange(resolver: Resolves, preference: int, name: str, why: str) -> MXHost:
+    """Resolve one exchange to A and AAAA; trouble becomes a note, not an exception."""
+    import dns.exception
+    import dns.resolver
+
+    found: dict[str, tuple[str, ...]] = {"A": (), "AAAA": ()}
+    problems: list[str] = []
+    for rdtype in found:  # RFC 5321 §5.2: an exchange may have IPv4 (A), IPv6 (AAAA) or both
+        try:
+            answer = _query(resolver, name, rdtype)
+        except dns.resolver.NXDOMAIN:
+            problems.append("does not exist (NXDOMAIN): a sender skips this host")
+            break
+        except dns.exception.DNSException as exc:
+            problems.append(f"could not be looked up for {rdtype} ({_short(exc)}); {TEMPORARY}")
+            continue
+        found[rdtype] = _addresses(answer)
+        if answer is not None and _text(answer.canonical_name) != name and len(problems) == 0:
+            # RFC 5321 §5.1 and RFC 2181 §10.3: an MX must name a host, not an alias
+            problems.append(f"is an alias (CNAME) for {_text(answer.canonical_name)}: it works here, "
+                            "but RFC 5321 §5.1 (and RFC 2181 §10.3) say an MX must name the host itself")
+    if not found["A"] and not found["AAAA"] and not problems:
+        problems.append("has no address (A/AAAA) records: a sender skips this host "
+                        "(RFC 5321 §5.1: an MX name MUST return at least one address record)")
+    return MXHost(preference, name, to_unicode(name), found["A"], found["AAAA"], why, tuple(problems))
+
+
+def _order_notes(hosts: tuple[MXHost, ...], seed: int | None, seed_text: str) -> list[str]:
+    preferences = [host.preference for host in hosts]
+    if len(set(preferences)) == len(preferences):
+        return []
+    repeat = f"; pass seed={seed} to get this order again" if seed is not None else ""
+    note = ("some hosts share a preference: RFC 5321 §5.1 says a sender MUST randomize them to spread the "
+            f"load, so this order was drawn at random ({seed_text}){repeat}")
+    return [note]
+
+
+def _cname_notes(ascii_name: str, unicode_name: str, canonical: str) -> list[str]:
+    if canonical == ascii_name:
+        return []
+    note = (f"{unicode_name} is an alias (CNAME) for {to_unicode(canonical)}; RFC 5321 §5.1: the "
+            "resulting name is processed as if it were the initial name")
+    return [note]
+
+
+# ---------------------------------------------------------------- domain names
+MAX_LABEL = 63  # RFC 1035 §2.3.4: labels are 63 octets or less
+MAX_NAME = 253  # RFC 1035 §2.3.4: 255 octets on the wire, i.e. 253 characters without the final dot
+# RFC 5321 §4.1.2: sub-domain = Let-dig [Ldh-str] -- letters, digits, hyphens, not at either end
+_LDH = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?")
+NAME_RULES = ("allowed: labels of letters, digits and hyphens (not first or last), 1-63 characters each, "
+              "253 in all, joined by dots; Unicode names such as bücher.example are converted with IDNA")
+
+
+def normalise_domain(domain: str) -> tuple[str, str]:
+    """Return ``(ascii, unicode)`` forms of a domain, or raise ValueError saying what is wrong.
+
+    Upper case and a trailing dot are normalised away; Unicode is mapped with
+    UTS #46 and encoded to A-labels (``xn--``) with IDNA, because DNS stores only
+    ASCII (RFC 5890). IP addresses are refused: there is nothing to look up.
+    """
+    if not isinstance(domain, str):
+        raise TypeError(f"domain must be a str, not {type(domain).__name__}")
+    text = domain.strip()
+    if "@" in text:
+        raise ValueError(f"{domain!r} looks like an email address; MX lookup takes only the domain after "
+                         f"the '@', here {text.rpartition('@')[2]!r}")
+    _refuse_address_literal(domain, text)
+    try:
+        mapped = idna.uts46_remap(text, std3_rules=False, transitional=False)
+    except idna.IDNAError as exc:
+        raise ValueError(f"{domain!r} is not a valid domain name ({exc}); {NAME_RULES}") from None
+    mapped = mapped.removesuffix(".")  # RFC 1035 §5.1: a final dot means absolute
+    if not mapped:
+        raise ValueError(f"empty domain name {domain!r}; {NAME_RULES}")
+    name = ".".join(_ascii_label(domain, label) for label in mapped.split("."))
+    if len(name) > MAX_NAME:
+        raise ValueError(f"{domain[:40]!r}... is {len(name)} characters long in DNS form; {NAME_RULES}")
+    if name.rpartition(".")[2].isdigit():  # RFC 3696 §2: a top-level label is never all digits
+        raise ValueError(f"{domain!r} ends in an all-digit label, so it is an IP address or a typo, "
+                         f"not a domain name; {NAME_RULES}")
+    return name, to_unicode(name)
+
+
+def to_unicode(name: str) -> str:
+    """``xn--bcher-kva.example`` -> ``bücher.example``; names that do not decode stay ASCII."""
+    try:
+        return ".".join(idna.ulabel(label) if label.startswith("xn--") else label for label in name.split("."))
+    except idna.IDNAError:
+        return name
+
+
+def _ascii_label(domain: str, label: str) -> str:
+    if not label:
+        raise ValueError(f"{domain!r} has an empty label (two dots in a row, or a leading dot); {NAME_RULES}")
+    if not label.isascii():
+        try:
+            label = idna.alabel(label).decode("ascii")
+        except idna.IDNAError as exc:
+            raise ValueError(f"label {label!r} of {domain!r} is not valid IDNA ({exc}); {NAME_RULES}") from None
+    if len(label) > MAX_LABEL:
+        raise ValueError(f"label {label[:12]}... is {len(label)} characters; {NAME_RULES}")
+    if not _LDH.fullmatch(label):
+        bad = next((c for c in label if not (c.isascii() and (c.isalnum() or c == "-"))), None)
+        what = f"contains {bad!r}" if bad else "starts or ends with a hyphen"
+        raise ValueError(f"label {label!r} of {domain!r} {what}; {NAME_RULES}")
+    if label.startswith("xn--") and to_unicode(label) == label:
+        raise ValueError(f"label {label!r} of {domain!r} starts with xn-- but is not valid punycode; {NAME_RULES}")
+    return label
+
+
+def _refuse_address_literal(domain: str, text: str) -> None:
+    inner = text[1:-1] if text.startswith("[") and text.endswith("]") else text
+    inner = inner[5:] if inner.lower().startswith("ipv6:") else inner
+    try:
+        ipaddress.ip_address(inner)
+    except ValueError:
+        return
+    # RFC 5321 §4.1.3 / §5.1: mail to an address literal goes straight to that address, no MX lookup
+    raise ValueError(f"{domain!r} is an IP address, not a domain name, so there is no MX to look up: mail "
+                     "to an address literal like [192.0.2.1] goes straight to that address (RFC 5321 "
+                     "§4.1.3). Give a name such as example.com")
+
+
+# ---------------------------------------------------------------- DNS plumbing
+def _query(resolver: Resolves, name: str, rdtype: str) -> Any:
+    """Ask one question; ``None`` means the name exists but has no such records (NODATA)."""
+    import dns.resolver
+
+    try:
+        # the final dot makes the name absolute, so no search domain is ever appended
+        # (RFC 5321 §5.1: names are FQDNs; relays MUST NOT guess at partial names)
+        return resolver.resolve(name + ".", rdtype)
+    except dns.resolver.NoAnswer:
+        return None
+
+
+def _explain(exc: Exception, domain: str, source: str, resolver: Any) -> MXLookupError:
+    """Turn a dnspython exception into an error a student can act on."""
+    import dns.exception
+    import dns.resolver
+
+    if isinstance(exc, dns.resolver.NXDOMAIN):
+        # RFC 5321 §5.1: "If a non-existent domain error is returned, this situation MUST be reported as an error"
+        return DomainNotFound(domain, f"{domain}: this domain does not exist (DNS answered NXDOMAIN). {PERMANENT}")
+    if isinstance(exc, dns.exception.Timeout):
+        lifetime = getattr(resolver, "lifetime", None)
+        within = f" within {lifetime:g} s" if isinstance(lifetime, (int, float)) else ""
+        return DNSTimeout(domain, f"{domain}: no answer from {source}{within}. No DNS reachable? set "
+                          "SMTPLEARN_NAMESERVER=IP[:PORT] or pass resolver=... to use a local resolver "
+                          f"(for example a ZoneResolver, which needs no network). {TEMPORARY}")
+    if isinstance(exc, dns.resolver.NoNameservers):
+        return NameserversFailed(domain, f"{domain}: all nameservers failed ({_short(exc)}), so DNS could not "
+                                 f"say where mail goes right now. {TEMPORARY}")
+    return MXLookupError(domain, f"{domain}: DNS lookup failed ({exc}); treated as {TEMPORARY}")
+
+
+def _short(exc: Exception) -> str:
+    """'127.0.0.1:53 answered SERVFAIL' rather than dnspython's long message."""
+    errors = getattr(exc, "kwargs", {}).get("errors") or []
+    answers = sorted({f"{server} answered {error}" for server, _tcp, _port, error, *_ in errors})
+    return "; ".join(answers) if answers else type(exc).__name__
+
+
+def _addresses(answer: Any) -> tuple[str, ...]:
+    return () if answer is None else tuple(record.address for record in answer)
+
+
+def _text(name: Any) -> str:
+    return name.to_text(omit_final_dot=True).lower()
+
+
+def _root() -> Any:
+    import dns.name
+
+    return dns.name.root
+
+
+def _choose_rng(seed: int | None, rng: random.Random | None) -> tuple[random.Random, int | None, str]:
+    if seed is not None and rng is not None:
+        raise ValueError("pass seed= or rng=, not both: seed makes a new random.Random(seed), rng uses yours")
+    if rng is not None:
+        return rng, None, "with your rng"
+    if seed is None:  # draw one anyway and report it, so any lesson's order can be repeated
+        seed = random.SystemRandom().randrange(1_000_000)
+    return random.Random(seed), seed, f"seed {seed}"
