@@ -59,6 +59,12 @@ class Conversation:
         """Bytes from the server (blocks until some arrive); b"" when the server has closed."""
         raise NotImplementedError
 
+    def _start_tls(self) -> str:
+        """Run the TLS handshake on the connection; return what was agreed (for the transcript)."""
+        raise NotImplementedError(
+            f"{type(self).__name__} has no network connection to encrypt: STARTTLS needs a real "
+            "connection, e.g. smtplearn.Client to a smtplearn.Server(certificate='self-signed')")
+
     # -- the shared machinery ---------------------------------------------------
     def _await_replies(self, sent_at: float) -> list[Exchange]:
         """Read until every pending command has its reply; record each in the transcript."""
@@ -128,6 +134,38 @@ class Conversation:
 
     def quit(self) -> Reply:
         return self.command(Command(Verb.QUIT))
+
+    def starttls(self) -> Reply:
+        """STARTTLS (RFC 3207): after 220 the TLS handshake runs, then the session starts over.
+
+        Say EHLO again afterwards (§4.2): the server may offer more (AUTH) once TLS is on.
+        """
+        answer = self.command(Command(Verb.STARTTLS))
+        if answer.code == 220:
+            agreed = self._start_tls()
+            self.transcript.note(f"TLS handshake: {agreed}", source=self.client_name,
+                                 target=self.server_name, kind="tls")
+        return answer
+
+    def login(self, user: str, password: str, mechanism: str = "PLAIN") -> Reply:
+        """AUTH with PLAIN (RFC 4616) or LOGIN; returns the final reply (235 when it worked).
+
+        The transcript shows each base64 line decoded: anyone on the wire can do the same,
+        which is why servers offer AUTH only after STARTTLS.
+        """
+        from smtplearn.protocol.auth import b64encode_text, plain_response
+        mechanism = mechanism.upper()
+        if mechanism == "PLAIN":
+            # RFC 4954 §4: the initial response saves a round trip
+            return self.command(Command(Verb.AUTH, f"PLAIN {plain_response(user, password)}"))
+        if mechanism != "LOGIN":
+            raise ValueError(f"login() speaks PLAIN or LOGIN, not {mechanism!r}")
+        answer = self.command(Command(Verb.AUTH, "LOGIN"))
+        for secret in (user, password):
+            if answer.code != 334:
+                break
+            answer = self._roundtrip(self.session.send_line(b64encode_text(secret)))
+        return answer
 
     def send_line(self, text: str) -> Reply | None:
         """Type one raw line, right or wrong, and see what the server says.

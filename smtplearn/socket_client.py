@@ -9,6 +9,7 @@ a silent server raises.
 from __future__ import annotations
 
 import socket
+import ssl
 from types import MappingProxyType
 from typing import Any
 
@@ -42,13 +43,16 @@ class Client(Conversation):
 
     def __init__(self, host: str = "127.0.0.1", port: int = 25, *, timeout: float | None = None,
                  connect_timeout: float = 30.0, local_hostname: str = DEFAULT_CLIENT_NAME,
-                 strict: bool = False, server_name: str | None = None) -> None:
+                 strict: bool = False, server_name: str | None = None,
+                 tls_context: ssl.SSLContext | None = None) -> None:
         super().__init__(strict=strict, local_hostname=local_hostname)
         self.host, self.port = host, port
         self.client_name = local_hostname
         self.server_name = server_name or f"{host}:{port}"
         #: one timeout for every reply (seconds), or None for the RFC's per-command ones
         self.timeout = timeout
+        #: used by starttls(); None: the system's CAs, with host name checks
+        self.tls_context = tls_context
         try:
             self.sock = socket.create_connection((host, port), timeout=connect_timeout)
         except OSError as err:
@@ -59,6 +63,14 @@ class Client(Conversation):
 
     def _write(self, data: bytes) -> None:
         self.sock.sendall(data)
+
+    def _start_tls(self) -> str:
+        """Wrap the socket in TLS after the server's 220 to STARTTLS (RFC 3207 §4)."""
+        from smtplearn.tls import describe
+        context = self.tls_context or ssl.create_default_context()
+        self.sock.settimeout(self.timeout if self.timeout is not None else 300.0)
+        self.sock = context.wrap_socket(self.sock, server_hostname=self.host)
+        return describe(self.sock)
 
     def _read(self) -> bytes:
         trigger = self.session.next_trigger

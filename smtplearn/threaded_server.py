@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import itertools
 import socket
+import ssl
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from smtplearn.mailbox import Mailbox
 from smtplearn.protocol import (Exchange, Handler, Limits, LocalDelivery, MessageAccepted,
                                 ServerSession, State, reply)
+from smtplearn.protocol.auth import Authenticator, Credentials
 from smtplearn.protocol.events import Event
 from smtplearn.transcript import Transcript
 
@@ -46,7 +48,10 @@ class Server:
                  limits: Limits | None = None, maildir: str | Path | None = None,
                  idle_timeout: float = DEFAULT_IDLE_TIMEOUT, max_connections: int = 100,
                  keep_transcripts: int = 1000,
-                 on_event: Callable[[Transcript, Event], None] | None = None) -> None:
+                 on_event: Callable[[Transcript, Event], None] | None = None,
+                 tls_context: ssl.SSLContext | None = None, certificate: Any = None,
+                 users: Mapping[str, str] | None = None, authenticator: Authenticator | None = None,
+                 auth_without_tls: bool = False) -> None:
         self.host, self.port = host, port
         self.handler = handler or LocalDelivery(local_domains)
         self.hostname = hostname
@@ -63,6 +68,13 @@ class Server:
         self._connections: dict[threading.Thread, _Connection] = {}
         self._connections_lock = threading.Lock()
         self._stopping = threading.Event()
+        #: STARTTLS is offered when there is a context: pass one, or certificate="self-signed"
+        #: (a throw-away class CA, see smtplearn.tls), or certificate=(certfile, keyfile)
+        self.certificate = _class_certificate(certificate)
+        self.tls_context = tls_context or _server_context(self.certificate)
+        #: AUTH PLAIN/LOGIN is offered (after STARTTLS, unless auth_without_tls) when set
+        self.authenticator = authenticator or (Credentials(dict(users)) if users else None)
+        self.auth_without_tls = auth_without_tls
 
     # -- lifecycle ------------------------------------------------------------------
     def start(self) -> Server:
@@ -152,7 +164,10 @@ class Server:
     def _new_connection(self, sock: socket.socket, peer: Any) -> _Connection:
         queue_ids = (f"SL{next(self._queue_numbers):08X}" for _ in itertools.count())
         session = ServerSession(self.handler, hostname=self.hostname, limits=self.limits,
-                                peer=str(peer[0]), queue_ids=queue_ids)
+                                peer=str(peer[0]), queue_ids=queue_ids,
+                                tls_available=self.tls_context is not None,
+                                authenticator=self.authenticator,
+                                auth_without_tls=self.auth_without_tls)
         return _Connection(sock, session, Transcript(title=f"{peer[0]}:{peer[1]} -> {self.hostname}"))
 
     def _refuse_busy(self, sock: socket.socket) -> None:
@@ -173,8 +188,10 @@ class Server:
             with conn.lock:
                 self._deliver(conn, conn.session.start())
             while conn.session.state is not State.CLOSED:
+                if conn.session.tls_pending and not self._start_tls(conn):
+                    break
                 try:
-                    data = sock.recv(65536)
+                    data = conn.sock.recv(65536)
                 except TimeoutError:
                     with conn.lock:
                         self._deliver(conn, conn.session.close("timeout"))
@@ -187,9 +204,32 @@ class Server:
                         break
                     self._deliver(conn, conn.session.receive_data(data))
         finally:
-            _shutdown(sock)
+            _shutdown(conn.sock)
+            if conn.sock is not sock:
+                _shutdown(sock)
             with self._connections_lock:
                 self._connections.pop(me, None)
+
+    def _start_tls(self, conn: _Connection) -> bool:
+        """After our 220 to STARTTLS: the handshake, then a fresh session (RFC 3207 §4.2).
+
+        False when the handshake failed; the connection is then closed, as §4.1 allows.
+        """
+        assert self.tls_context is not None
+        try:
+            tls_sock = self.tls_context.wrap_socket(conn.sock, server_side=True)
+        except (OSError, ValueError) as err:  # ssl.SSLError is an OSError
+            with conn.lock:
+                conn.transcript.note(f"TLS handshake failed: {err}", source=self.hostname, kind="tls")
+                self._deliver(conn, conn.session.connection_lost())
+            return False
+        from smtplearn.tls import describe
+        with conn.lock:
+            conn.sock = tls_sock
+            conn.session.tls_started()
+            conn.transcript.note(f"TLS handshake: {describe(tls_sock)}",
+                                 source=conn.session.peer or "client", target=self.hostname, kind="tls")
+        return True
 
     def _deliver(self, conn: _Connection, events: list[Event]) -> None:
         """Store accepted messages and record the transcript, *then* send the replies."""
@@ -211,6 +251,27 @@ class Server:
     def __repr__(self) -> str:
         where = f"{self.address[0]}:{self.address[1]}" if self._listener else "stopped"
         return f"<Server {self.hostname} on {where}, {len(self.mailbox)} message(s)>"
+
+
+def _class_certificate(certificate: Any) -> Any:
+    if certificate == "self-signed":
+        from smtplearn.tls import ClassCertificate
+        return ClassCertificate()
+    return certificate
+
+
+def _server_context(certificate: Any) -> ssl.SSLContext | None:
+    """An ssl context from certificate=ClassCertificate or (certfile, keyfile); None without."""
+    if certificate is None:
+        return None
+    if hasattr(certificate, "server_context"):
+        return certificate.server_context()
+    if isinstance(certificate, (tuple, list)) and len(certificate) == 2:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(*certificate)
+        return context
+    raise ValueError("certificate must be 'self-signed', a smtplearn.tls.ClassCertificate, "
+                     f"or (certfile, keyfile); got {certificate!r}")
 
 
 def _shutdown(sock: socket.socket) -> None:

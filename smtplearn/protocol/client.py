@@ -67,6 +67,10 @@ class ClientSession:
         payload = (text + "\r\n").encode("utf-8")
         if self._predicted_state() is State.DATA:
             return self._typed_text_line(payload)
+        if self._predicted_state() is State.AUTH:
+            # RFC 4954 §4: after a 334 the next line is a base64 answer, not a command
+            self._pending.append(_Pending(Signal.AUTH_RESPONSE, payload, None))
+            return payload
         try:
             command: Command | None = parse_command(text)
             trigger: Trigger | None = command.verb if command else None
@@ -121,6 +125,11 @@ class ClientSession:
             if not self._pending:
                 raise RemoteProtocolError(f"server sent a reply nobody asked for: {answer}")
             exchanges.append(self._settle(self._pending.popleft(), answer))
+            if exchanges[-1].trigger is Verb.STARTTLS and answer.code == 220:
+                # RFC 3207 §4.2, §6: whatever came after the 220 in clear text is not
+                # trusted (a man in the middle could have added replies): drop it
+                self._reader = ReplyReader()
+                break
         return exchanges
 
     def _settle(self, pending: _Pending, answer: Reply) -> Exchange:
@@ -132,6 +141,8 @@ class ClientSession:
             after = state_after(before, pending.trigger, answer.code) if pending.trigger else before
         if pending.trigger is Verb.EHLO and answer.code == 250:
             self.extensions = _parse_extensions(answer)
+        if pending.trigger is Verb.STARTTLS and answer.code == 220:
+            self.extensions = {}  # RFC 3207 §4.2: forget what the server said before TLS
         self.state = after
         return Exchange(pending.trigger, pending.sent, pending.command, answer, before, after,
                         pending.size)

@@ -14,10 +14,11 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from email.utils import format_datetime
 
+from smtplearn.protocol.auth import MECHANISMS, Authenticator, SaslExchange
 from smtplearn.protocol.catalogue import reply
 from smtplearn.protocol.commands import Command, decode_line, parse_command
 from smtplearn.protocol.data import DataReader, text_problem
-from smtplearn.protocol.errors import RemoteProtocolError
+from smtplearn.protocol.errors import LocalProtocolError, RemoteProtocolError
 from smtplearn.protocol.events import Closed, Event, Exchange, MessageAccepted
 from smtplearn.protocol.handlers import Handler, LocalDelivery
 from smtplearn.protocol.limits import Limits
@@ -65,8 +66,20 @@ class ServerSession:
     def __init__(self, handler: Handler | None = None, *, hostname: str = "smtplearn.test",
                  limits: Limits | None = None, peer: str = "",
                  clock: Callable[[], datetime] | None = None,
-                 queue_ids: Iterator[str] | None = None) -> None:
+                 queue_ids: Iterator[str] | None = None, tls_available: bool = False,
+                 authenticator: Authenticator | None = None, auth_without_tls: bool = False) -> None:
         self.handler = handler or LocalDelivery()
+        #: the transport can start TLS (it has a certificate): STARTTLS is offered (RFC 3207)
+        self.tls_available = tls_available
+        #: checks AUTH credentials; None: AUTH is not offered (RFC 4954)
+        self.authenticator = authenticator
+        #: offer AUTH PLAIN/LOGIN before STARTTLS too -- only for the lesson that shows why not
+        self.auth_without_tls = auth_without_tls
+        #: True between our 220 to STARTTLS and the transport's tls_started()
+        self.tls_pending = False
+        #: octets the client sent after STARTTLS, before TLS, that were thrown away (CVE-2011-0411)
+        self.discarded_before_tls = 0
+        self._sasl: SaslExchange | None = None
         self.hostname = hostname
         self.limits = limits or Limits()
         self.peer = peer
@@ -95,6 +108,10 @@ class ServerSession:
     def receive_data(self, data: bytes) -> list[Event]:
         """Feed bytes from the client; returns what happened, in order."""
         events: list[Event] = []
+        if self.tls_pending:
+            # RFC 3207 §4.2: nothing sent between STARTTLS and the handshake is trusted
+            self.discarded_before_tls += len(data)
+            return events
         self._inbox += data
         while self._inbox and self.state is not State.CLOSED:
             if self.state is State.DATA:
@@ -133,6 +150,21 @@ class ServerSession:
         self.state, self._data, self.envelope = State.CLOSED, None, Envelope()
         return [Closed("connection lost")]
 
+    def tls_started(self) -> None:
+        """The transport finished the TLS handshake after our 220 to STARTTLS.
+
+        RFC 3207 §4.2: the session starts over (the table already moved it to
+        GREETED on the 220) and the server forgets what the client said
+        before: the EHLO name, any open envelope, any AUTH.
+        """
+        if not self.tls_pending:
+            raise LocalProtocolError("tls_started() is only allowed after the server "
+                                     "answered STARTTLS with 220; start TLS only then")
+        self.tls_pending, self.tls_active = False, True
+        self.helo, self.esmtp, self.authenticated_as = None, False, None
+        self.envelope, self._sasl = Envelope(), None
+        self._inbox.clear()
+
     @property
     def allowed_verbs(self) -> tuple[Verb, ...]:
         """Commands the table allows now (buttons a console enables)."""
@@ -169,6 +201,8 @@ class ServerSession:
         return line
 
     def _handle_line(self, line: bytes) -> list[Event]:
+        if self.state is State.AUTH:
+            return self._auth_response(line)
         body = line.rstrip(b"\r\n")
         if len(body) + 2 > self.limits.command_line:
             return self._refuse(None, line, None, reply("line_too_long", limit=self.limits.command_line))
@@ -179,7 +213,7 @@ class ServerSession:
             return self._refuse(_verb_of(body), line, None, err.reply)
         verb = command.verb
         if not self._offers(verb):
-            return self._refuse(verb, line, command, reply("not_implemented", verb=verb.value))
+            return self._refuse(verb, line, command, self._not_offered(command))
         if verb not in TRANSITIONS[self.state]:
             return self._refuse(verb, line, command, self._bad_sequence(verb))
         try:
@@ -187,7 +221,21 @@ class ServerSession:
         except RemoteProtocolError as err:
             assert err.reply is not None
             answer = err.reply
-        return self._answer(verb, line, command, answer, self.state)
+        events = self._answer(verb, line, command, answer, self.state)
+        if verb is Verb.STARTTLS and answer.code == 220:
+            self._await_tls()
+        return events
+
+    def _await_tls(self) -> None:
+        """After our 220 to STARTTLS: throw away what the client already sent.
+
+        Bytes that came in the same packet as STARTTLS were sent in clear text
+        and could have been injected by a man in the middle; acting on them
+        after the handshake is the STARTTLS command-injection bug (CVE-2011-0411).
+        """
+        self.discarded_before_tls = len(self._inbox)
+        self._inbox.clear()
+        self.tls_pending = True
 
     def _receive_text(self, events: list[Event]) -> bool:
         """Feed DATA text; True when the end was found and input may go on."""
@@ -230,7 +278,12 @@ class ServerSession:
         return keyword is None or any(c.split(" ")[0] == keyword for c in self.capabilities)
 
     def _extra_capabilities(self) -> list[str]:
-        return []
+        extra = []
+        if self.tls_available and not self.tls_active:
+            extra.append("STARTTLS")  # RFC 3207 §4: not offered again once TLS is on
+        if self.authenticator is not None and (self.tls_active or self.auth_without_tls):
+            extra.append("AUTH " + " ".join(MECHANISMS))  # RFC 4954 §3, RFC 4616 §1
+        return extra
 
     # -- one method per command; each returns the reply, none sets the state ------------
     def _hello(self, command: Command) -> Reply:
@@ -343,7 +396,42 @@ class ServerSession:
         return reply("quit", hostname=self.hostname)
 
     def _not_offered(self, command: Command) -> Reply:
+        if command.verb is Verb.AUTH and self.authenticator is not None:
+            return reply("auth_needs_tls")  # RFC 4954 §6: 538, PLAIN/LOGIN need TLS first
         return reply("not_implemented", verb=command.verb.value)
+
+    def _starttls(self, command: Command) -> Reply:
+        return reply("tls_ready")  # RFC 3207 §4; the bytes after it are dropped (_await_tls)
+
+    def _auth(self, command: Command) -> Reply:
+        """RFC 4954 §4: AUTH mechanism [initial-response]; 334 asks for more."""
+        assert self.authenticator is not None  # _offers() lets AUTH through only then
+        if self.authenticated_as is not None:
+            # RFC 4954 §4: once authenticated, further AUTH commands get 503
+            return reply("bad_sequence", verb="AUTH", where="once authenticated",
+                         allowed=", ".join(v.value for v in self.allowed_verbs if v is not Verb.AUTH))
+        mechanism, _, initial = command.argument.partition(" ")
+        self._sasl = SaslExchange(mechanism, self.authenticator)
+        return self._sasl_step(self._sasl.start(initial or None))
+
+    def _auth_response(self, line: bytes) -> list[Event]:
+        """RFC 4954 §4: in State.AUTH a line is a base64 answer to the 334, or "*" to cancel."""
+        assert self._sasl is not None
+        body = line.rstrip(b"\r\n")
+        try:
+            answer = self._sasl.respond(decode_line(body).strip())
+        except RemoteProtocolError as err:
+            assert err.reply is not None
+            answer = err.reply
+        return self._answer(Signal.AUTH_RESPONSE, line, None, self._sasl_step(answer), self.state)
+
+    def _sasl_step(self, answer: Reply) -> Reply:
+        """Remember who logged in (235); forget the exchange when it ends (not 334)."""
+        if answer.code == 235 and self._sasl is not None:
+            self.authenticated_as = self._sasl.username
+        if answer.code != 334:
+            self._sasl = None
+        return answer
 
 
 def bad_sequence(state: State, verb: Verb, allowed: tuple[Verb, ...]) -> Reply:
@@ -378,6 +466,6 @@ _ANSWERS: dict[Verb, Callable[[ServerSession, Command], Reply]] = {
     Verb.EXPN: ServerSession._expn,
     Verb.HELP: ServerSession._help,
     Verb.QUIT: ServerSession._quit,
-    Verb.STARTTLS: ServerSession._not_offered,
-    Verb.AUTH: ServerSession._not_offered,
+    Verb.STARTTLS: ServerSession._starttls,
+    Verb.AUTH: ServerSession._auth,
 }

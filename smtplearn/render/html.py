@@ -42,7 +42,7 @@ _STYLE = ("border-collapse:collapse;font-size:13px",
 
 
 def transcript_html(transcript: Transcript, *, body_lines: int = 8) -> str:
-    from smtplearn.render.text import body_summary
+    from smtplearn.render.text import auth_decoded, body_summary
     from smtplearn.transcript import Note
     table, cell = _STYLE
     rows = []
@@ -58,6 +58,11 @@ def transcript_html(transcript: Transcript, *, body_lines: int = 8) -> str:
         else:
             sent = escape(entry.sent.decode("utf-8", "replace").rstrip("\r\n")) or "<i>(connect)</i>"
         got = escape(str(answer)).replace("\n", "<br>")
+        sent_decoded, challenge = auth_decoded(entry)
+        if sent_decoded is not None:
+            sent += f'<br><i style="color:#cf222e">decoded: {escape(sent_decoded)}</i>'
+        if challenge is not None:
+            got += f'<br><i>decoded: {escape(challenge)}</i>'
         rows.append(
             f'<tr><td style="{cell}">{n}</td><td style="{cell}">{entry.time * 1000:.1f}</td>'
             f'<td style="{cell}">{entry.before.name}</td>'

@@ -44,7 +44,19 @@ def turn_lines(turn: Turn, body_lines: int = 12) -> list[str]:
         out += body_summary(turn, body_lines)
     elif turn.sent:
         out.append(CLIENT_MARK + turn.sent.decode("utf-8", "replace").rstrip("\r\n"))
-    return out + reply_lines(turn.reply)
+    sent_decoded, challenge = auth_decoded(turn)
+    if sent_decoded is not None and out:
+        out[-1] += f"   (decoded: {sent_decoded})"
+    lines = reply_lines(turn.reply)
+    if challenge is not None:
+        lines[-1] += f"   (decoded: {challenge})"
+    return out + lines
+
+
+def auth_decoded(turn: Turn) -> tuple[str | None, str | None]:
+    """The base64 of an AUTH exchange, decoded: base64 hides nothing (RFC 4954 §4)."""
+    from smtplearn.protocol.auth import decoded_in_transcript
+    return decoded_in_transcript(turn.trigger, turn.sent, turn.reply.code, turn.reply.text)
 
 
 def transcript_text(transcript: Transcript, *, body_lines: int = 12) -> str:
