@@ -1,0 +1,79 @@
+"""What the widgets share: diagrams as inline SVG, the reply view, one style sheet.
+
+Views only: every function here reads a library object and returns HTML text.
+A missing ``dot`` program (graphviz) or any other trouble drawing a picture
+becomes a readable message in the widget instead of a traceback, so the rest
+of the console keeps working.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from html import escape
+from typing import Any
+
+#: one style sheet for every smtplearn widget; classes are also what the browser test finds
+STYLE = """<style>
+.smtplearn-widget { font-family: var(--jp-ui-font-family, sans-serif); }
+.smtplearn-title { font-size: 15px; font-weight: 600; }
+.smtplearn-state-badge { display:inline-block; padding:2px 10px; border-radius:12px;
+  background:#ddf4ff; color:#0550ae; font-weight:600; font-family:monospace; }
+.smtplearn-panel { border:1px solid #d0d7de; border-radius:6px; padding:6px; background:#fff; }
+.smtplearn-panel-title { font-size:12px; color:#57606a; margin-bottom:4px; }
+.smtplearn-svg svg { max-width:100%; height:auto; }
+.smtplearn-scroll { max-height:480px; overflow:auto; display:flex; flex-direction:column-reverse; }
+.smtplearn-sent { font-family:monospace; color:#24292f; }
+.smtplearn-error { color:#cf222e; }
+.smtplearn-hint { color:#57606a; font-size:12px; }
+.smtplearn-cmd button, button.smtplearn-cmd { font-family:monospace; font-weight:600; }
+</style>"""
+
+
+def svg_text(diagram: Any) -> str:
+    """The SVG markup of a diagram object (graphviz, or anything with an SVG display)."""
+    for method in ("_repr_image_svg_xml", "_repr_svg_"):
+        if hasattr(diagram, method):
+            svg = getattr(diagram, method)()
+            if svg:
+                return _strip_prolog(svg)
+    if hasattr(diagram, "_repr_mimebundle_"):
+        bundle = diagram._repr_mimebundle_()
+        bundle = bundle[0] if isinstance(bundle, tuple) else bundle
+        if "image/svg+xml" in bundle:
+            return _strip_prolog(bundle["image/svg+xml"])
+    if hasattr(diagram, "pipe"):
+        return _strip_prolog(diagram.pipe(format="svg", encoding="utf-8"))
+    raise TypeError(f"{type(diagram).__name__} has no SVG form to show")
+
+
+def _strip_prolog(svg: str | bytes) -> str:
+    """Inline SVG must start at <svg>: drop the XML declaration and DOCTYPE graphviz writes."""
+    text = svg.decode("utf-8") if isinstance(svg, bytes) else svg
+    start = text.find("<svg")
+    return text[start:] if start >= 0 else text
+
+
+def diagram_panel(title: str, draw: Callable[[], Any], css_class: str, *, scroll: bool = False) -> str:
+    """A titled panel holding ``draw()``'s picture, or the reason it could not be drawn."""
+    try:
+        body = f'<div class="smtplearn-svg {css_class}">{svg_text(draw())}</div>'
+    except Exception as exc:  # a picture failing must not break the console: say why instead
+        body = (f'<div class="smtplearn-error {css_class}-error">Could not draw this diagram: '
+                f'{escape(str(exc) or type(exc).__name__)}</div>')
+    inner = f'<div class="smtplearn-scroll">{body}</div>' if scroll else body
+    return (f'<div class="smtplearn-panel"><div class="smtplearn-panel-title">{escape(title)}</div>'
+            f'{inner}</div>')
+
+
+def reply_view(sent: str | None, answer: Any) -> str:
+    """What the client sent (if anything) and the server's reply with its explanation."""
+    from smtplearn.render.html import reply_html
+    shown = f'<div class="smtplearn-sent">C: {escape(sent)}</div>' if sent is not None else ""
+    return f'<div class="smtplearn-reply">{shown}{reply_html(answer)}</div>'
+
+
+def message_view(sent: str | None, text: str, *, error: bool = False) -> str:
+    """A line of our own (not a server reply): a hint, or an error that says what to do."""
+    shown = f'<div class="smtplearn-sent">C: {escape(sent)}</div>' if sent is not None else ""
+    kind = "smtplearn-error" if error else "smtplearn-hint"
+    return f'<div class="smtplearn-reply">{shown}<div class="{kind}">{escape(text)}</div></div>'

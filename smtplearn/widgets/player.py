@@ -1,0 +1,149 @@
+"""The step-through player: a finished transcript, one exchange at a time, for the projector.
+
+This file owns the player's layout and stepping. At step ``i`` it shows the
+``i``-th exchange (what the client sent, the reply and its explanation), the
+transcript up to it, the state diagram with the state *after* that exchange
+lit, and the sequence diagram up to it. Every picture comes from the library
+(``state_diagram``, ``Transcript.sequence_diagram``); pictures are drawn once
+per step and kept, so stepping back and forth in front of a class is instant.
+
+ipywidgets is imported at the top; ``smtplearn.widgets`` loads this module
+only when ``Player`` is first used.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+import ipywidgets as widgets
+
+from smtplearn.protocol import Signal, State
+from smtplearn.transcript import Transcript, Turn
+from smtplearn.widgets._views import STYLE, diagram_panel, reply_view
+
+
+def _sent_text(turn: Turn) -> str | None:
+    """What the client sent in ``turn``, as one line to show (None: the greeting)."""
+    if turn.trigger is None:
+        return None
+    if turn.trigger is Signal.END_OF_DATA:
+        return f"(message text, {turn.exchange.size} octets) ."
+    return turn.sent.decode("utf-8", "replace").rstrip("\r\n")
+
+
+class Player(widgets.VBox):
+    """Step through ``transcript`` (or a Pair/Client's transcript) with previous/next and a slider.
+
+    >>> from smtplearn import Pair
+    >>> pair = Pair(); _ = pair.ehlo(); _ = pair.quit()
+    >>> player = Player(pair.transcript)
+    >>> player.show(2); player.state.name
+    'READY'
+    """
+
+    def __init__(self, transcript: Transcript | Any, *, step: int = 1) -> None:
+        transcript = getattr(transcript, "transcript", transcript)  # a Pair or Client is fine too
+        if not isinstance(transcript, Transcript):
+            raise TypeError(f"Player needs a Transcript (or a Pair/Client), not {type(transcript).__name__}")
+        self.transcript = transcript
+        self._pictures: dict[tuple[int, int], tuple[str, str]] = {}
+        self.previous = widgets.Button(description="previous", icon="step-backward",
+                                       tooltip="one exchange back", layout=widgets.Layout(width="auto"))
+        self.previous.add_class("smtplearn-prev")
+        self.next = widgets.Button(description="next", icon="step-forward",
+                                   tooltip="one exchange on", layout=widgets.Layout(width="auto"))
+        self.next.add_class("smtplearn-next")
+        self.slider = widgets.IntSlider(value=1, min=1, max=1, description="step",
+                                        continuous_update=True, layout=widgets.Layout(width="45%"))
+        self.slider.add_class("smtplearn-slider")
+        self.play = widgets.Play(value=1, min=1, max=1, interval=1500,
+                                 tooltip="play the conversation, one exchange every 1.5 s")
+        widgets.jslink((self.play, "value"), (self.slider, "value"))
+        self.step_label = widgets.HTML()
+        self.step_label.add_class("smtplearn-step")
+        self.state_label = widgets.HTML()
+        self.state_label.add_class("smtplearn-state")
+        self.exchange_view = widgets.HTML()
+        self.exchange_view.add_class("smtplearn-reply-box")
+        self.state_svg = widgets.HTML(layout=widgets.Layout(width="50%"))
+        self.state_svg.add_class("smtplearn-state-diagram-box")
+        self.sequence_svg = widgets.HTML(layout=widgets.Layout(width="50%"))
+        self.sequence_svg.add_class("smtplearn-sequence-diagram-box")
+        self.transcript_view = widgets.HTML()
+        self.transcript_view.add_class("smtplearn-transcript")
+        self.previous.on_click(lambda _: self.show(self.step - 1))
+        self.next.on_click(lambda _: self.show(self.step + 1))
+        self.slider.observe(lambda change: self.show(change["new"]), names="value")
+        title = escape(transcript.title or "SMTP conversation")
+        super().__init__(children=[
+            widgets.HBox([widgets.HTML(f'{STYLE}<span class="smtplearn-title">{title}</span>'),
+                          self.state_label], layout=widgets.Layout(justify_content="space-between")),
+            widgets.HBox([self.previous, self.next, self.play, self.slider, self.step_label],
+                         layout=widgets.Layout(align_items="center")),
+            self.exchange_view,
+            widgets.HBox([self.state_svg, self.sequence_svg]),
+            self.transcript_view,
+        ])
+        self.add_class("smtplearn-widget")
+        self.add_class("smtplearn-player")
+        self.refresh(step)
+
+    # -- stepping --------------------------------------------------------------
+    @property
+    def turns(self) -> list[Turn]:
+        return self.transcript.turns
+
+    @property
+    def step(self) -> int:
+        """The step shown now: 1 is the first exchange (usually the 220 greeting)."""
+        return self.slider.value
+
+    @property
+    def state(self) -> State:
+        """The session's state after the exchange shown: the one lit in the state diagram."""
+        return self.turns[self.step - 1].after
+
+    def refresh(self, step: int | None = None) -> None:
+        """Pick up exchanges added since (a live transcript), then show ``step`` (default: the same)."""
+        count = len(self.turns)
+        if not count:
+            raise ValueError("this transcript has no exchanges yet: run a conversation first, "
+                             "e.g. pair.send_mail(...), then make the Player")
+        self.slider.max = self.play.max = count
+        self.show(self.step if step is None else step)
+
+    def show(self, step: int) -> None:
+        """Show exchange number ``step`` (clamped to 1..number of exchanges)."""
+        step = max(1, min(step, len(self.turns)))
+        if self.slider.value != step:
+            self.slider.value = step  # its observer calls show() again with the same step
+            return
+        turn = self.turns[step - 1]
+        partial = self._until(turn)
+        self.previous.disabled, self.next.disabled = step == 1, step == len(self.turns)
+        self.step_label.value = f"exchange <b>{step}</b> of {len(self.turns)}"
+        self.state_label.value = (f'{turn.before.name} → state <span class="smtplearn-state-badge" '
+                                  f'data-state="{turn.after.name}">{turn.after.name}</span>')
+        self.exchange_view.value = reply_view(_sent_text(turn), turn.reply)
+        self.state_svg.value, self.sequence_svg.value = self._draw(step, turn, partial)
+        self.transcript_view.value = (f'<details><summary>transcript up to exchange {step}</summary>'
+                                      f'{partial._repr_html_()}</details>')
+
+    def _until(self, turn: Turn) -> Transcript:
+        """The transcript up to and including ``turn`` (notes before it included)."""
+        entries = self.transcript.entries
+        end = next(i for i, entry in enumerate(entries) if entry is turn) + 1
+        return Transcript(entries[:end], self.transcript.title, self.transcript.started)
+
+    def _draw(self, step: int, turn: Turn, partial: Transcript) -> tuple[str, str]:
+        key = (step, len(self.transcript.entries))
+        if key not in self._pictures:
+            def states() -> Any:
+                from smtplearn.diagrams import state_diagram
+                return state_diagram(current=turn.after, path=partial)
+            self._pictures[key] = (
+                diagram_panel(f"state after exchange {step}", states, "smtplearn-state-diagram"),
+                diagram_panel(f"the conversation up to exchange {step}", partial.sequence_diagram,
+                              "smtplearn-sequence-diagram", scroll=True))
+        return self._pictures[key]
