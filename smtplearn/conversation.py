@@ -108,14 +108,18 @@ class Conversation:
     def rcpt(self, address: str, **params: Any) -> Reply:
         return self.command(Command.rcpt(address, **params))
 
-    def data(self, message: str | bytes | EmailMessage) -> Reply:
+    def data(self, message: str | bytes | EmailMessage, *, raw: bool = False) -> Reply:
         """DATA, then (after 354) the message text and <CRLF>.<CRLF>. Returns the final reply,
-        or the refusal of DATA itself (e.g. 503 when no recipient was accepted)."""
+        or the refusal of DATA itself (e.g. 503 when no recipient was accepted).
+
+        ``raw=True`` sends the bytes as they are, without repairing line endings or
+        dot-stuffing: the way to show what a careless or hostile client does.
+        """
         content = message_bytes(message)
         go_ahead = self.command(Command(Verb.DATA))
         if go_ahead.code != 354:
             return go_ahead
-        return self._roundtrip(self.session.send_message(content))
+        return self._roundtrip(self.session.send_message(content, raw=raw))
 
     def rset(self) -> Reply:
         return self.command(Command(Verb.RSET))

@@ -88,14 +88,22 @@ class ClientSession:
         self._pending.append(_Pending(Signal.END_OF_DATA, content, None, len(content)))
         return payload
 
-    def send_message(self, content: bytes) -> bytes:
-        """The message text after 354: dot-stuffed, ending with <CRLF>.<CRLF> (§4.5.2, §4.1.1.4)."""
+    def send_message(self, content: bytes, *, raw: bool = False) -> bytes:
+        """The message text after 354: dot-stuffed, ending with <CRLF>.<CRLF> (§4.5.2, §4.1.1.4).
+
+        ``raw=True`` sends ``content`` exactly as given (no line-ending repair, no
+        dot-stuffing), followed by <CRLF>.<CRLF>: for lessons that show what a
+        broken or hostile client sends, such as SMTP smuggling.
+        """
         if self._predicted_state() is not State.DATA:
             raise LocalProtocolError(
                 "the message text can only follow a 354 reply to DATA; "
                 f"the session is in state {self._predicted_state().name}: send DATA first")
-        content = crlf_lines(content)
-        payload = dot_stuff(content)
+        if raw:
+            payload = content + (b".\r\n" if content.endswith(b"\r\n") else b"\r\n.\r\n")
+        else:
+            content = crlf_lines(content)
+            payload = dot_stuff(content)
         self._pending.append(_Pending(Signal.END_OF_DATA, content, None, len(payload) - 3))
         return payload
 
