@@ -54,6 +54,10 @@ _EXPORTS: dict[str, str] = {
     "lookup_mx": "smtplearn.mx",
     "make_resolver": "smtplearn.mx",
     "MXLookupError": "smtplearn.mx",
+    # delivery across MX hosts, and the offline mini-Internet for class
+    "deliver": "smtplearn.delivery",
+    "DeliveryReport": "smtplearn.delivery",
+    "MiniInternet": "smtplearn.mini_internet",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -73,7 +77,9 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs; nothing is imported at run time
+    from smtplearn.delivery import DeliveryReport, deliver
     from smtplearn.mailbox import Mailbox
+    from smtplearn.mini_internet import MiniInternet
     from smtplearn.pair import Pair
     from smtplearn.protocol import (CATALOGUE, TRANSITIONS, BareNewlinePolicy, ClientSession,
                                     Command, Handler, Limits, LocalDelivery, LocalProtocolError,

@@ -8,7 +8,7 @@ is deterministic, so a lesson shows the same thing on every run.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -30,13 +30,16 @@ class Pair(Conversation):
     def __init__(self, handler: Handler | None = None, *, hostname: str = "mx.example.org",
                  local_domains: Iterable[str] | None = None, limits: Limits | None = None,
                  strict: bool = False, local_hostname: str = DEFAULT_CLIENT_NAME,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None, mailbox: Mailbox | None = None,
+                 peer: str = "in-memory", queue_ids: Iterator[str] | None = None) -> None:
+        # mailbox/peer/queue_ids let an in-memory host (the mini-Internet) keep one mailbox
+        # and one queue-id sequence across many connections, and name who connected
         super().__init__(strict=strict, local_hostname=local_hostname)
         self.client_name, self.server_name = local_hostname, hostname
-        queue_ids = (f"PAIR{n:04d}" for n in itertools.count(1))
+        queue_ids = queue_ids or (f"PAIR{n:04d}" for n in itertools.count(1))
         self.server = ServerSession(handler or LocalDelivery(local_domains), hostname=hostname,
-                                    limits=limits, peer="in-memory", clock=clock, queue_ids=queue_ids)
-        self.mailbox = Mailbox()
+                                    limits=limits, peer=peer, clock=clock, queue_ids=queue_ids)
+        self.mailbox = mailbox if mailbox is not None else Mailbox()
         self._replies = bytearray()
         self._take(self.server.start())
         #: the server's first words (§3.1)

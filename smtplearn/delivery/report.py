@@ -1,0 +1,145 @@
+"""What happened to each recipient of one delivery, and one transcript of every hop.
+
+A sending MTA owes each recipient one of three outcomes (RFC 5321 §4.5.4, §6.1):
+it was *delivered* (some MX answered 250 to the end of data), it is *deferred*
+(only temporary failures so far: the message stays queued and is retried), or
+it *bounced* (a permanent failure: a non-delivery report goes to the sender).
+This file owns that record and its views; mta.py fills it in.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+from smtplearn.transcript import Transcript
+
+if TYPE_CHECKING:
+    from smtplearn.protocol.replies import Reply
+
+__all__ = ["Status", "RecipientResult", "DeliveryReport", "EXIT_CODES"]
+
+
+class Status(enum.Enum):
+    """The outcome for one recipient."""
+
+    DELIVERED = "delivered"  # an MX took responsibility: 250 to the end of data (§4.1.1.4)
+    DEFERRED = "deferred"    # temporary trouble only (4xx, no connection, DNS down): retry later (§4.5.4.1)
+    BOUNCED = "bounced"      # permanent: 5xx, no such domain, null MX; the sender is told (§6.1)
+
+
+#: exit status of ``python -m smtplearn send``: the worst outcome wins
+EXIT_CODES = {Status.DELIVERED: 0, Status.DEFERRED: 1, Status.BOUNCED: 2}
+
+# the colours of the transcript's reply classes (render/html.py), so one palette is learnt
+_COLOURS = {Status.DELIVERED: "#1a7f37", Status.DEFERRED: "#9a6700", Status.BOUNCED: "#cf222e"}
+
+
+@dataclass(frozen=True)
+class RecipientResult:
+    """One recipient's outcome: where it went, or why not."""
+
+    recipient: str
+    status: Status
+    reason: str
+    host: str = ""      # the MX that accepted (or gave the last answer)
+    address: str = ""   # the IP address that host was reached at
+    reply: Reply | None = None  # the deciding SMTP reply, when there was one
+
+    @property
+    def domain(self) -> str:
+        return self.recipient.rpartition("@")[2].lower()
+
+    def __str__(self) -> str:
+        where = f" at {self.host} [{self.address}]" if self.host and self.address else ""
+        return f"{self.recipient}: {self.status.value}{where}: {self.reason}"
+
+
+@dataclass
+class DeliveryReport:
+    """Per-recipient outcomes plus the one transcript that spans DNS and every MX tried."""
+
+    sender: str
+    results: list[RecipientResult]
+    transcript: Transcript
+    #: domain -> what the MX lookup returned (an MXResult) or the error it raised
+    routes: dict[str, Any] = field(default_factory=dict)
+    _retry: Callable[[list[str]], DeliveryReport] | None = field(default=None, repr=False)
+
+    # -- reading ----------------------------------------------------------------
+    def _with(self, status: Status) -> list[str]:
+        return [r.recipient for r in self.results if r.status is status]
+
+    @property
+    def delivered(self) -> list[str]:
+        return self._with(Status.DELIVERED)
+
+    @property
+    def deferred(self) -> list[str]:
+        return self._with(Status.DEFERRED)
+
+    @property
+    def bounced(self) -> list[str]:
+        return self._with(Status.BOUNCED)
+
+    @property
+    def ok(self) -> bool:
+        """True when every recipient was delivered."""
+        return all(r.status is Status.DELIVERED for r in self.results)
+
+    @property
+    def exit_code(self) -> int:
+        """0 all delivered, 1 some deferred (none bounced), 2 some bounced."""
+        return max((EXIT_CODES[r.status] for r in self.results), default=0)
+
+    def __getitem__(self, recipient: str) -> RecipientResult:
+        for result in self.results:
+            if result.recipient == recipient:
+                return result
+        raise KeyError(f"{recipient!r} was not a recipient; recipients: {', '.join(r.recipient for r in self.results)}")
+
+    def retry(self) -> DeliveryReport:
+        """Try the deferred recipients again, as an MTA's queue does later (RFC 5321 §4.5.4.1)."""
+        if self._retry is None:
+            raise RuntimeError("this report cannot retry: it was not made by deliver()")
+        if not self.deferred:
+            raise ValueError("nothing to retry: no recipient is deferred "
+                             f"(delivered: {len(self.delivered)}, bounced: {len(self.bounced)})")
+        return self._retry(self.deferred)
+
+    def sequence_diagram(self, **options: Any) -> Any:
+        """sender → DNS → each MX tried, as a sequence diagram (graphviz)."""
+        return self.transcript.sequence_diagram(**options)
+
+    # -- views --------------------------------------------------------------------
+    def summary(self) -> str:
+        lines = [f"{len(self.results)} recipient(s) of <{self.sender}>: {len(self.delivered)} delivered, "
+                 f"{len(self.deferred)} deferred, {len(self.bounced)} bounced"]
+        return "\n".join(lines + [f"  {result}" for result in self.results])
+
+    def __str__(self) -> str:
+        return self.transcript.text() + "\n\n" + self.summary()
+
+    def __repr__(self) -> str:
+        return f"<DeliveryReport>\n{self.summary()}"
+
+    def _repr_html_(self) -> str:
+        cell = "padding:2px 8px;border-bottom:1px solid #d0d7de;text-align:left;vertical-align:top"
+        rows = []
+        for r in self.results:
+            where = f"{escape(r.host)}<br><small>{escape(r.address)}</small>" if r.host else ""
+            answer = escape(str(r.reply)).replace("\n", "<br>") if r.reply is not None else ""
+            rows.append(f'<tr><td style="{cell}">{escape(r.recipient)}</td>'
+                        f'<td style="{cell};color:{_COLOURS[r.status]};font-weight:bold">{r.status.value}</td>'
+                        f'<td style="{cell}">{where}</td><td style="{cell};font-family:monospace">{answer}</td>'
+                        f'<td style="{cell}">{escape(r.reason)}</td></tr>')
+        head = "".join(f'<th style="{cell}">{h}</th>' for h in ("recipient", "status", "where", "reply", "why"))
+        return (f"<p>Delivery from <code>&lt;{escape(self.sender)}&gt;</code>: "
+                f"{len(self.delivered)} delivered, {len(self.deferred)} deferred, {len(self.bounced)} bounced</p>"
+                f'<table style="border-collapse:collapse;font-size:13px"><thead><tr>{head}</tr></thead>'
+                f"<tbody>{''.join(rows)}</tbody></table>"
+                "<details><summary>Transcript of every hop</summary>"
+                f"{self.transcript._repr_html_()}</details>")
