@@ -1,0 +1,433 @@
+"""The neutral model both diagrams are drawn from: nodes and edges, lifelines and rows.
+
+Nothing here knows about DOT or SVG. ``state_graph`` reads the server's own
+transition table (``smtplearn.protocol.states.TRANSITIONS``) and nothing else,
+so the picture can never disagree with the server (STYLE.md rule 1).
+``sequence_rows`` reads a transcript. Renderers (state.py, sequence.py) turn
+these values into DOT, SVG or text; tests read them directly.
+"""
+
+from __future__ import annotations
+
+import enum
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from smtplearn.protocol.states import (INITIAL_STATE, TRANSITIONS, WHERE, Signal, State, Trigger,
+                                       Verb)
+
+if TYPE_CHECKING:
+    from smtplearn.transcript import Transcript
+
+
+# -- text from the wire --------------------------------------------------------------
+def printable(text: str) -> str:
+    """``text`` with control characters shown as their Unicode "control pictures".
+
+    Wire text may hold NUL, ESC or a bare CR (RFC 5321 §2.3.8 forbids them, which
+    is exactly when a student wants to *see* them). XML cannot carry most of them
+    at all, so a NUL becomes ␀ and a bare CR ␍ instead of breaking the picture.
+    """
+    if text.isprintable():
+        return text
+    out = []
+    for char in text:
+        code = ord(char)
+        if code < 0x20:
+            out.append(chr(0x2400 + code))
+        elif code == 0x7F:
+            out.append("\u2421")
+        elif not char.isprintable() and char != " ":
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def text_width(text: str) -> int:
+    """Width of ``text`` in monospace cells (wide East Asian characters take two)."""
+    if text.isascii():
+        return len(text)
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+# -- the state machine -----------------------------------------------------------------
+class EdgeKind(enum.Enum):
+    """What an edge of the state diagram stands for (each kind has its own style)."""
+
+    START = "start"        # connection opened, 220 greeting (§3.1) -> INITIAL_STATE
+    MOVE = "move"          # a trigger the table allows, moving (or keeping) the state
+    ANYTIME = "anytime"    # §4.1.4 commands allowed in every state, never moving it
+    CLOSE = "close"        # 421: the server closes the channel from any state (§3.8)
+    REFUSAL = "refusal"    # show_errors: a refused command leaves the state unchanged
+    PATH = "path"          # a step of a session's route that no table edge explains
+
+
+#: Which reply a student sees for each trigger, by reply class, when the table's
+#: Transition sends it somewhere: RFC 5321 §4.3.2 "Command-Reply Sequences",
+#: RFC 3207 §4 (STARTTLS), RFC 4954 §4, §6 (AUTH). Only labels live here; *where*
+#: a reply leads is the table's business. ``None`` means the RFC has no such reply:
+#: DATA is answered 354 or refused, never 2xx (§4.3.2), so that move is not drawn.
+#: Classes: 2 success, 3 intermediate, 5 failure (4xx or 5xx).
+_DEFAULT_CODES: Mapping[int, str | None] = MappingProxyType({2: "250", 3: "3xx", 5: "4xx/5xx"})
+REPLY_CODES: Mapping[Trigger, Mapping[int, str | None]] = MappingProxyType({
+    Verb.DATA: {2: None, 3: "354"},
+    Verb.QUIT: {2: "221"},
+    Verb.HELP: {2: "214"},
+    Verb.VRFY: {2: "250/252"},
+    Verb.STARTTLS: {2: "220"},
+    Verb.AUTH: {2: "235", 3: "334"},
+    Signal.AUTH_RESPONSE: {2: "235", 3: "334", 5: "535/501"},
+    Signal.END_OF_DATA: {2: "250", 5: "4xx/5xx"},
+    # the row's only move is the server's own 421 (§3.8), whatever was asked
+    Signal.CLOSE_421: {2: "421"},
+})
+
+
+def reply_code(trigger: Trigger, reply_class: int) -> str | None:
+    """The reply label for ``trigger`` answered with a reply of ``reply_class`` (2, 3 or 5)."""
+    codes = REPLY_CODES.get(trigger, {})
+    return codes[reply_class] if reply_class in codes else _DEFAULT_CODES[reply_class]
+
+
+def table_moves() -> list[tuple[State, Trigger, int, State]]:
+    """Every (state, trigger, reply class, next state) the table allows, in table order.
+
+    A ``Transition``'s ``failure`` of None means "stays put": that is a refusal,
+    drawn only with ``show_errors``. Moves the RFC has no reply for are left out
+    (see ``REPLY_CODES``).
+    """
+    moves = []
+    for state, row in TRANSITIONS.items():
+        for trigger, move in row.items():
+            for reply_class, target in ((2, move.success), (3, move.intermediate), (5, move.failure)):
+                if target is not None and reply_code(trigger, reply_class) is not None:
+                    moves.append((state, trigger, reply_class, target))
+    return moves
+
+
+def anytime_triggers() -> tuple[Trigger, ...]:
+    """Triggers that never move the state wherever the table lists them
+    (NOOP, VRFY, EXPN, HELP: §4.1.4 allows them "at any time")."""
+    seen: dict[Trigger, bool] = {}
+    for state, row in TRANSITIONS.items():
+        for trigger, move in row.items():
+            still = move.success is state and move.intermediate is None and move.failure is None
+            seen[trigger] = seen.get(trigger, True) and still
+    return tuple(t for t, stays in seen.items() if stays)
+
+
+@dataclass(frozen=True)
+class StateNode:
+    state: State
+    #: a plain-English "where am I" line (from states.WHERE, the refusals' own words)
+    detail: str
+    current: bool = False
+    final: bool = False
+
+
+@dataclass(frozen=True)
+class EdgeLine:
+    """One line of an edge's label: "TRIGGERS / reply", styled by its own kind."""
+
+    triggers: tuple[Trigger | None, ...]
+    reply: str
+    kind: EdgeKind
+
+    @property
+    def text(self) -> str:
+        if self.kind is EdgeKind.REFUSAL and self.reply != "503":
+            return f"refused (syntax, policy) / {self.reply}"  # any command can be; a list is noise
+        if self.kind is EdgeKind.ANYTIME:
+            return " ".join(t.value for t in self.triggers if t is not None)  # replies vary
+        if self.triggers == (Signal.CLOSE_421,):
+            return self.reply  # "421" says it all
+        names = ", ".join("connect" if t is None else t.value for t in self.triggers)
+        return f"{names} / {self.reply}"
+
+
+#: when lines of several kinds share one arrow, the arrow takes the first kind listed here
+_KIND_ORDER = (EdgeKind.START, EdgeKind.MOVE, EdgeKind.ANYTIME, EdgeKind.CLOSE, EdgeKind.REFUSAL,
+               EdgeKind.PATH)
+
+
+@dataclass(frozen=True)
+class StateEdge:
+    """One arrow between two states (or a loop), carrying every label line that joins them."""
+
+    source: State | None  # None: the start marker (no connection yet)
+    target: State
+    lines: tuple[EdgeLine, ...]
+    #: numbers of the path's steps that went this way (the transcript's # column)
+    steps: tuple[int, ...] = ()
+    path_only: bool = False  # a step nothing in the table explains
+
+    @property
+    def kind(self) -> EdgeKind:
+        if self.path_only:
+            return EdgeKind.PATH
+        return min((line.kind for line in self.lines), key=_KIND_ORDER.index)
+
+    @property
+    def triggers(self) -> tuple[Trigger | None, ...]:
+        return tuple(t for line in self.lines for t in line.triggers)
+
+    def label_lines(self) -> list[str]:
+        anytime = [line.text for line in self.lines if line.kind is EdgeKind.ANYTIME]
+        others = [line.text for line in self.lines if line.kind is not EdgeKind.ANYTIME]
+        return others + ([" ".join(anytime)] if anytime else [])
+
+
+@dataclass(frozen=True)
+class StateGraph:
+    nodes: tuple[StateNode, ...]
+    edges: tuple[StateEdge, ...]
+    current: State | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a session's route: ``trigger`` UNKNOWN when only states were given."""
+
+    number: int
+    before: State
+    after: State
+    trigger: Trigger | None | str = "?"
+    code: int | None = None
+
+
+def path_steps(path: Any) -> list[Step]:
+    """The route a session took, from a Transcript, anything with ``.transcript``
+    (a Pair, a Client), or a plain list of states."""
+    transcript = getattr(path, "transcript", path)
+    if hasattr(transcript, "entries"):
+        from smtplearn.transcript import Turn
+        return [Step(n, e.before, e.after, e.trigger, e.reply.code)
+                for n, e in enumerate(transcript.entries, start=1) if isinstance(e, Turn)]
+    states = [s if isinstance(s, State) else State[str(s).upper()] for s in path]
+    return [Step(n, a, b) for n, (a, b) in enumerate(zip(states, states[1:]), start=1)]
+
+
+def _group(items: Iterable[tuple[Any, Any]]) -> dict[Any, list[Any]]:
+    groups: dict[Any, list[Any]] = {}
+    for key, value in items:
+        groups.setdefault(key, []).append(value)
+    return groups
+
+
+def _edges_from_table(show_errors: bool) -> list[StateEdge]:
+    """One arrow per (source, target), refusals apart: a loop carries its state's own
+    moves and the any-time commands; QUIT's arrow into CLOSED carries 421 too."""
+    anytime = set(anytime_triggers())
+    moves = [((None, INITIAL_STATE), (EdgeKind.START, None, "220"))]  # §3.1: connect, greeting
+    for state, trigger, reply_class, target in table_moves():
+        kind = (EdgeKind.CLOSE if trigger is Signal.CLOSE_421 else
+                EdgeKind.ANYTIME if trigger in anytime else EdgeKind.MOVE)
+        reply = "" if kind is EdgeKind.ANYTIME else reply_code(trigger, reply_class) or ""
+        moves.append(((state, target), (kind, trigger, reply)))
+    edges = [_edge(key, values) for key, values in _group(moves).items()]
+    if show_errors:
+        edges += [_edge(key, values) for key, values in _group(_refusals()).items()]
+    return edges
+
+
+def _edge(key: tuple[State | None, State], values: list[tuple[EdgeKind, Trigger | None, str]]) -> StateEdge:
+    # one trigger answered 250 or 5xx with the same target reads "X / 250 or 4xx/5xx"
+    by_trigger = _group(((kind, t), reply) for kind, t, reply in values)
+    by_reply = _group(((kind, " or ".join(replies)), t) for (kind, t), replies in by_trigger.items())
+    lines = tuple(EdgeLine(tuple(ts), reply, kind) for (kind, reply), ts in by_reply.items())
+    return StateEdge(key[0], key[1], lines)
+
+
+def _refusals() -> list[tuple[tuple[State, State], tuple[EdgeKind, Trigger, str]]]:
+    """Self-loops for what the server refuses (only states that read commands):
+    a command the table does not list (503, §4.1.4) and any command refused for its
+    syntax or by policy (500/501/5xx, §4.2.4): the state stays where it was."""
+    out = []
+    for state, row in TRANSITIONS.items():
+        if not any(isinstance(t, Verb) for t in row):
+            continue  # DATA and AUTH read text, not commands; CLOSED reads nothing
+        key = (state, state)
+        for verb in Verb:
+            if verb not in row:
+                out.append((key, (EdgeKind.REFUSAL, verb, "503")))
+        for trigger, move in row.items():
+            if isinstance(trigger, Verb) and move.failure is None:
+                out.append((key, (EdgeKind.REFUSAL, trigger, "4xx/5xx")))
+    return out
+
+
+def state_graph(current: State | None = None, path: Any = None, show_errors: bool = False) -> StateGraph:
+    """The state machine as nodes and edges, with ``current`` lit and ``path`` numbered."""
+    if current is not None and not isinstance(current, State):
+        current = State[str(current).upper()]
+    edges = _edges_from_table(show_errors)
+    if path is not None:
+        edges = _overlay(edges, path_steps(path))
+    nodes = tuple(StateNode(s, WHERE[s], current=s is current, final=not TRANSITIONS[s])
+                  for s in State)
+    return StateGraph(nodes, tuple(edges), current)
+
+
+def _find_edge(edges: Sequence[StateEdge], step: Step) -> int | None:
+    """Index of the table edge ``step`` went along, or None (nothing in the table explains it)."""
+    def match(i: int) -> bool:
+        e = edges[i]
+        if step.trigger is None:  # the greeting
+            return e.kind is EdgeKind.START and e.target is step.after
+        if e.source is not step.before or e.target is not step.after:
+            return False
+        if step.code == 421:
+            return Signal.CLOSE_421 in e.triggers
+        if step.trigger == "?":
+            return e.kind is not EdgeKind.REFUSAL
+        if e.kind is EdgeKind.REFUSAL:
+            return step.before is step.after and step.trigger in e.triggers
+        return step.trigger in e.triggers and _leads(step)
+    found = [i for i in range(len(edges)) if match(i)]
+    # only states known: prefer a real move over an any-time loop or a 421
+    order = (EdgeKind.START, EdgeKind.MOVE, EdgeKind.ANYTIME, EdgeKind.CLOSE, EdgeKind.REFUSAL)
+    found.sort(key=lambda i: order.index(edges[i].kind))
+    return found[0] if found else None
+
+
+def _leads(step: Step) -> bool:
+    """True when the table itself sends ``step.trigger`` from ``before`` to ``after`` with
+    this reply (so a refused MAIL in READY is not drawn on READY's HELO/RSET loop)."""
+    move = TRANSITIONS[step.before].get(step.trigger)  # type: ignore[arg-type]
+    if move is None or step.code is None:
+        return False
+    return move.after(step.before, step.code) is step.after and (
+        step.before is not step.after or _class_target(move, step.code) is not None)
+
+
+def _class_target(move: Any, code: int) -> State | None:
+    """The table's own target for this reply class (None: the refusal "stays put")."""
+    return {2: move.success, 3: move.intermediate}.get(code // 100, move.failure)
+
+
+def _overlay(edges: list[StateEdge], steps: Sequence[Step]) -> list[StateEdge]:
+    numbers: dict[int, list[int]] = {}
+    extra: dict[tuple[State, State], list[int]] = {}
+    for step in steps:
+        index = _find_edge(edges, step)
+        if index is not None:
+            numbers.setdefault(index, []).append(step.number)
+        elif step.before is not step.after:
+            extra.setdefault((step.before, step.after), []).append(step.number)
+        # else: a refused command with show_errors off: the state did not move
+    out = [StateEdge(e.source, e.target, e.lines, tuple(numbers.get(i, ()))) for i, e in enumerate(edges)]
+    out += [StateEdge(a, b, (), tuple(n), path_only=True) for (a, b), n in extra.items()]
+    return out
+
+
+def step_numbers(steps: Sequence[int], limit: int = 6) -> str:
+    """"1, 4, 7" -- or "1, 4, 7, 10, … 97 (33×)" when a loop was taken many times."""
+    if len(steps) <= limit:
+        return ", ".join(map(str, steps))
+    head = ", ".join(map(str, steps[:limit - 2]))
+    return f"{head}, … {steps[-1]} ({len(steps)}×)"
+
+
+# -- the sequence diagram ---------------------------------------------------------------
+class RowKind(enum.Enum):
+    CONNECT = "connect"    # the TCP connection the 220 greeting answers
+    COMMAND = "command"    # a command line, client -> server
+    BODY = "body"          # the message text and <CRLF>.<CRLF>, summarised
+    REPLY = "reply"        # server -> client, coloured by its first digit
+    NOTE = "note"          # a DNS query, a connection attempt: between two participants
+
+
+@dataclass(frozen=True)
+class Row:
+    """One arrow (or a note beside one lifeline when source == target)."""
+
+    kind: RowKind
+    source: str
+    target: str
+    lines: tuple[str, ...]
+    number: int               # the transcript's # column (entry number)
+    time: float
+    code: int | None = None   # replies only
+    duration: float | None = None
+    state: State | None = None  # the server's state after a reply, when it changed
+    #: the whole wire text when ``lines`` wrap or summarise it (tooltips)
+    full: str = ""
+
+
+@dataclass(frozen=True)
+class SequenceModel:
+    participants: tuple[str, ...]
+    rows: tuple[Row, ...]
+    title: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def wrap(line: str, width: int) -> list[str]:
+    """Cut a long line into pieces of at most ``width`` cells; pieces after the first
+    start with "↪ " so a student sees one wire line, not several."""
+    if text_width(line) <= width:
+        return [line]
+    pieces, rest, first = [], line, True
+    while rest:
+        room = width if first else width - 2
+        cut = room
+        while text_width(rest[:cut]) > room:
+            cut -= 1
+        space = rest.rfind(" ", room // 2, cut + 1) if len(rest) > cut else -1
+        if space > 0:
+            cut = space + 1
+        pieces.append(("" if first else "↪ ") + rest[:cut].rstrip(" "))
+        rest, first = rest[cut:], False
+    return pieces
+
+
+def body_lines_of(sent: bytes, size: int, keep: int) -> list[str]:
+    """The message text summarised: the first ``keep`` lines, then how much is left, then "."."""
+    lines = sent.decode("utf-8", "replace").split("\r\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    # what travelled: a line starting with "." was sent dot-stuffed (§4.5.2)
+    shown = [("." + line if line.startswith(".") else line) for line in lines[:keep]]
+    octets = size or len(sent)
+    if len(lines) > keep:
+        shown.append(f"[… {len(lines) - keep} more lines, {octets} octets in all]")
+    else:
+        shown.append(f"[{octets} octets]")
+    return shown + ["."]
+
+
+def sequence_rows(transcript: Transcript, *, body_lines: int = 3, width: int = 72) -> SequenceModel:
+    """The transcript as rows, in time order, every wire text made printable and wrapped."""
+    from smtplearn.transcript import Note
+
+    def fit(texts: Iterable[str]) -> tuple[str, ...]:
+        return tuple(piece for text in texts for piece in wrap(printable(text), width))
+
+    rows: list[Row] = []
+    last_state: dict[str, State] = {}
+    for number, entry in enumerate(transcript.entries, start=1):
+        if isinstance(entry, Note):
+            rows.append(Row(RowKind.NOTE, entry.source, entry.target, fit(entry.text.split("\n")),
+                            number, entry.time, full=entry.text))
+            continue
+        client, server, sent = entry.client, entry.server, entry.sent
+        if entry.trigger is None:
+            rows.append(Row(RowKind.CONNECT, client, server, ("(connect)",), number, entry.time))
+        elif entry.trigger is Signal.END_OF_DATA:
+            text = body_lines_of(sent, entry.exchange.size, body_lines)
+            rows.append(Row(RowKind.BODY, client, server, fit(text), number, entry.time,
+                            full=sent.decode("utf-8", "replace")))
+        else:
+            line = sent.decode("utf-8", "replace").removesuffix("\r\n")
+            rows.append(Row(RowKind.COMMAND, client, server, fit([line]), number, entry.time, full=line))
+        answer = str(entry.reply)
+        changed = last_state.get(server) is not entry.after
+        last_state[server] = entry.after
+        rows.append(Row(RowKind.REPLY, server, client, fit(answer.split("\n")), number, entry.time,
+                        code=entry.reply.code, duration=entry.duration,
+                        state=entry.after if changed else None, full=answer))
+    return SequenceModel(tuple(transcript.participants), tuple(rows), transcript.title)

@@ -1,0 +1,1 @@
+def sequence_diagram(*a, **k): raise NotImplementedError
