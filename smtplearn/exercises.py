@@ -123,15 +123,21 @@ def _mx(answer: Any) -> Feedback:
 
 
 def _delivery(report: Any) -> Feedback:
-    """06: a delivery to the greylisting domain: deferred first, delivered when retried."""
-    if _unanswered(report) or not hasattr(report, "outcomes"):
-        return _hint("Pass the report that deliver(...) returned for the retry.")
-    statuses = {str(getattr(o, "status", "")).lower() for o in report.outcomes}
-    if any("delivered" in s for s in statuses):
+    """06: a delivery to the greylisting domain grey.test: deferred first, delivered when retried."""
+    if _unanswered(report) or not hasattr(report, "results"):
+        return _hint("Pass the DeliveryReport that net.deliver(...) or report.retry() returned.")
+    grey = [r for r in report.results if r.recipient.rpartition("@")[2].lower() == "grey.test"]
+    if not grey:
+        sent_to = ", ".join(r.recipient for r in report.results) or "nobody"
+        return _hint(f"This report is for {sent_to}. The greylisting host is mx.grey.test, the MX of "
+                     "grey.test: send to an address such as zoe@grey.test.")
+    status = grey[0].status.value  # "delivered", "deferred" or "bounced" (smtplearn.delivery.Status)
+    if status == "delivered":
         return _ok("Greylisting answered 450 the first time; the retry was accepted (RFC 5321 §4.5.4.1).")
-    if any("deferred" in s for s in statuses):
-        return _hint("Still deferred: a greylisting server accepts only when the same sender tries again.")
-    return _hint("Nothing was delivered or deferred: check the recipient's domain.")
+    if status == "deferred":
+        return _hint("Deferred: 450 means 'try again later', and a greylisting server accepts only when the "
+                     "same sender tries again. Call .retry() on this report and pass the new report.")
+    return _hint(f"It bounced ({grey[0].reason}). Greylisting answers 4xx, never 5xx: was the address right?")
 
 
 def _real_software(server: Any) -> Feedback:
@@ -157,6 +163,38 @@ def _security(reply: Any) -> Feedback:
     return _hint(f"{reply.code} is a refusal, but not the relay refusal: was the command in the right order?")
 
 
+#: 09: where a console session stands, and the next thing to press (the state is the hint)
+_CONSOLE_NEXT = {
+    State.GREETED: "Nothing delivered yet. Start with EHLO: before it, MAIL stays grey (RFC 5321 §4.1.4).",
+    State.READY: "You are in READY: press MAIL to give the envelope sender (where bounces go).",
+    State.MAIL: "You are in MAIL: put bob@example.org in the 'recipient' box and press RCPT. "
+                "RCPT TO names a recipient, not the sender.",
+    State.RCPT: "You are in RCPT: press DATA and wait for 354.",
+    State.DATA: "You are in DATA: type the message in the raw-line box, one line at a time "
+                "(Subject: ..., an empty line, the body), then a line holding only '.'.",
+    State.CLOSED: "The session is closed and nothing reached bob@example.org. Run the console cell "
+                  "again for a fresh Pair, and QUIT only at the end.",
+}
+
+
+def _console_lab(pair: Any) -> Feedback:
+    """09: with the console only, a message with a Subject to bob@example.org, then QUIT."""
+    if _unanswered(pair) or not hasattr(pair, "mailbox"):
+        return _hint("Pass the Pair the console drives: check('09-console-lab', pair).")
+    to_bob = [m for m in pair.mailbox if "bob@example.org" in (r.lower() for r in m.rcpt_tos)]
+    if not to_bob:
+        if len(pair.mailbox):
+            return _hint("A message was delivered, but not to bob@example.org: check the 'recipient' box.")
+        return _hint(_CONSOLE_NEXT.get(pair.state, f"The session is in {pair.state.name}."))
+    if not str(to_bob[-1].email.get("Subject", "")).strip():
+        return _hint("Bob got a message without a Subject: the lines right after 354 are headers, so "
+                     "type 'Subject: ...' first, then an empty line, then the body.")
+    if pair.state is not State.CLOSED:
+        return _hint("Delivered! Now end the session politely: press QUIT and read the 221 (§4.1.1.10).")
+    return _ok("EHLO, MAIL, RCPT, DATA, your lines, '.', QUIT: a whole SMTP session by hand, "
+               "in the only order the server's table allows.")
+
+
 #: notebook name -> (what the exercise asks, checker)
 EXERCISES: dict[str, tuple[str, Callable[[Any], Feedback]]] = {
     "01-greeting": ("the SIZE limit from the EHLO reply", _greeting),
@@ -167,6 +205,7 @@ EXERCISES: dict[str, tuple[str, Callable[[Any], Feedback]]] = {
     "06-delivery": ("deliver through greylisting", _delivery),
     "07-real-software": ("smtplib to our server, two recipients", _real_software),
     "08-security": ("prove the server refuses to relay", _security),
+    "09-console-lab": ("a message to bob@example.org typed in the console, then QUIT", _console_lab),
 }
 
 

@@ -127,6 +127,10 @@ class Console(widgets.VBox):
                             else message_view(None, "Connected. Press a command."))
         self.refresh()
 
+    def __repr__(self) -> str:
+        return (f"<Console {self.conversation.client_name} -> {self.conversation.server_name}, "
+                f"state {self.state.name}; run it in Jupyter to press the buttons>")
+
     # -- building -------------------------------------------------------------
     @staticmethod
     def _box(name: str, value: str, placeholder: str) -> widgets.Text:

@@ -73,6 +73,9 @@ class MXExplorer(widgets.VBox):
         self.add_class("smtplearn-widget")
         self.add_class("smtplearn-mx-explorer")
 
+    def __repr__(self) -> str:
+        return f"<MXExplorer domain {self.domain.value!r}; run it in Jupyter to look domains up>"
+
     # -- looking up ------------------------------------------------------------
     def lookup(self, domain: str | None = None) -> Any:
         """Look ``domain`` (default: the text box) up now, show it, and return the MXResult or the error."""

@@ -89,6 +89,9 @@ class Player(widgets.VBox):
         self.add_class("smtplearn-player")
         self.refresh(step)
 
+    def __repr__(self) -> str:
+        return f"<Player exchange {self.step} of {len(self.turns)}, state {self.state.name}>"
+
     # -- stepping --------------------------------------------------------------
     @property
     def turns(self) -> list[Turn]:
