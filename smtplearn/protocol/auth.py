@@ -70,7 +70,7 @@ def b64decode_line(text: str) -> bytes:
         return base64.b64decode(text.encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError):
         raise RemoteProtocolError("AUTH line is not base64", reply(
-            "syntax_error", detail="AUTH lines must be base64 (RFC 4954 §4), or * to cancel")) from None
+            "syntax_error", detail="AUTH lines must be base64 (RFC 4954 section 4), or * to cancel")) from None
 
 
 def b64encode_text(text: str) -> str:
@@ -91,10 +91,10 @@ def decode_plain(message: bytes) -> tuple[str, str, str]:
     try:
         text = message.decode("utf-8")
     except UnicodeDecodeError:
-        raise _syntax("the PLAIN message must be UTF-8 (RFC 4616 §2)") from None
+        raise _syntax("the PLAIN message must be UTF-8 (RFC 4616 section 2)") from None
     parts = text.split("\0")
     if len(parts) != 3 or not parts[1]:
-        raise _syntax("PLAIN needs base64 of [authzid] NUL user NUL password (RFC 4616 §2)")
+        raise _syntax("PLAIN needs base64 of [authzid] NUL user NUL password (RFC 4616 section 2)")
     return parts[0], parts[1], parts[2]
 
 

@@ -150,6 +150,9 @@ def decode_line(line: bytes) -> str:
     """Command text from a raw line without its line ending; refuse bytes commands can't hold."""
     if b"\x00" in line:
         raise RemoteProtocolError("NUL byte in command", reply("bad_bytes", what="a NUL byte"))
+    if b"\r" in line or b"\n" in line:
+        # RFC 5321 §2.3.8: CR and LF only ever come together, as the line's end
+        raise RemoteProtocolError("bare CR in command", reply("bad_bytes", what="a bare CR or LF"))
     try:
         return line.decode("utf-8")
     except UnicodeDecodeError:
@@ -162,7 +165,9 @@ def parse_verb(text: str) -> Verb:
     try:
         return Verb(word.upper())
     except ValueError:
-        shown = word[:20] or "(empty line)"
+        # echo only printable ASCII back: a reply line is 7-bit text (§4.2)
+        shown = word[:20].encode("ascii", "backslashreplace").decode("ascii") or "(empty line)"
+        shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in shown)
         raise RemoteProtocolError(f"unknown command {shown!r}",
                                   reply("unknown_command", verb=shown)) from None
 
