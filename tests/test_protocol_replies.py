@@ -1,0 +1,124 @@
+"""Replies: writing them, reading them (whole, byte by byte, with trailing bytes),
+multi-line replies, enhanced status codes, and the catalogue that names them all.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from smtplearn.protocol import (CATALOGUE, CODE_MEANINGS, RemoteProtocolError, Reply, ReplyReader,
+                                explain, parse_reply, reply)
+
+EHLO_BYTES = (b"250-mx.example greets client\r\n250-SIZE 1000\r\n250-8BITMIME\r\n"
+              b"250 PIPELINING\r\n")
+
+
+def read_three_ways(data: bytes) -> list[Reply]:
+    whole = ReplyReader().feed(data)
+    reader = ReplyReader()
+    bytewise = [r for i in range(len(data)) for r in reader.feed(data[i:i + 1])]
+    assert bytewise == whole and not reader.pending
+    reader = ReplyReader()
+    trailing = reader.feed(data + b"250 2.0.0 next\r\n220 partial")
+    assert trailing == [*whole, Reply(250, ("next",), "2.0.0")] and reader.pending
+    return whole
+
+
+def test_single_line_reply_with_enhanced_code() -> None:
+    [answer] = read_three_ways(b"250 2.1.5 Recipient OK\r\n")
+    assert (answer.code, answer.enhanced, answer.lines) == (250, "2.1.5", ("Recipient OK",))
+    assert answer.to_bytes() == b"250 2.1.5 Recipient OK\r\n"
+    assert answer.is_positive and not answer.is_transient and answer.kind == "positive completion"
+
+
+def test_multi_line_reply() -> None:
+    [answer] = read_three_ways(EHLO_BYTES)
+    assert answer.code == 250 and answer.enhanced is None
+    assert answer.lines == ("mx.example greets client", "SIZE 1000", "8BITMIME", "PIPELINING")
+    assert answer.to_bytes() == EHLO_BYTES
+
+
+def test_multi_line_reply_with_the_same_enhanced_code_on_every_line() -> None:
+    [answer] = read_three_ways(b"214-2.0.0 Commands: HELO EHLO\r\n214 2.0.0 See RFC 5321\r\n")
+    assert answer.enhanced == "2.0.0" and answer.lines == ("Commands: HELO EHLO", "See RFC 5321")
+
+
+def test_several_replies_in_one_chunk_come_out_in_order() -> None:
+    replies = read_three_ways(b"250 2.1.0 ok\r\n550 5.1.1 no such user\r\n354 go ahead\r\n")
+    assert [r.code for r in replies] == [250, 550, 354]
+    assert replies[1].is_permanent and replies[2].enhanced is None
+
+
+def test_bare_lf_and_code_only_lines_are_read() -> None:
+    assert read_three_ways(b"250 ok\n250\r\n") == [Reply(250, ("ok",)), Reply(250, ("",))]
+
+
+def test_enhanced_code_must_agree_with_the_first_digit_when_reading() -> None:
+    [answer] = read_three_ways(b"250 5.1.1 odd\r\n")
+    assert answer.enhanced is None and answer.lines == ("5.1.1 odd",)
+
+
+@pytest.mark.parametrize("data", [b"hello\r\n", b"25 ok\r\n", b"2500 ok\r\n", b"abc ok\r\n",
+                                  b"250_ok\r\n", b"250-a\r\n251 b\r\n"])
+def test_malformed_replies_are_remote_protocol_errors(data: bytes) -> None:
+    with pytest.raises(RemoteProtocolError):
+        ReplyReader().feed(data)
+
+
+def test_overlong_reply_line_is_an_error() -> None:
+    with pytest.raises(RemoteProtocolError, match="longer than"):
+        ReplyReader(max_line=100).feed(b"250 " + b"x" * 200)
+
+
+def test_parse_reply_wants_exactly_one() -> None:
+    assert parse_reply(b"221 2.0.0 bye\r\n").code == 221
+    with pytest.raises(ValueError):
+        parse_reply(b"250 a\r\n250 b\r\n")
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"code": 199}, "200..599"), ({"code": 600}, "200..599"),
+    ({"code": 250, "enhanced": "5.0.0"}, "agree"), ({"code": 250, "enhanced": "2.x.0"}, "agree"),
+    ({"code": 250, "lines": ("a\r\nb",)}, "CR or LF"),
+])
+def test_reply_validates_itself(kwargs: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Reply(**kwargs)
+
+
+def test_reply_from_a_string_splits_lines() -> None:
+    assert Reply(250, "a\nb").lines == ("a", "b")  # type: ignore[arg-type]
+    assert str(Reply(250, ("a", "b"), "2.0.0")) == "250-2.0.0 a\n250 2.0.0 b"
+
+
+# -- the catalogue ---------------------------------------------------------------------
+@pytest.mark.parametrize("name", sorted(CATALOGUE))
+def test_every_catalogue_entry_is_a_valid_reply_with_its_source_and_meaning(name: str) -> None:
+    entry = CATALOGUE[name]
+    assert entry.section.startswith("RFC ") and "§" in entry.section
+    assert entry.explanation.endswith(".") and len(entry.explanation) > 20
+    fields = {"hostname": "h", "client": "c", "address": "a@b", "queue_id": "Q", "verb": "V",
+              "limit": 1, "detail": "d", "what": "w", "where": "here", "allowed": "NOOP",
+              "param": "P", "commands": "C", "domain": "d.example", "challenge": "xyz"}
+    answer = reply(name, **fields)
+    assert answer.name == name and answer.code == entry.code and answer.enhanced == entry.enhanced
+    assert "{" not in answer.text, "every template field is filled"
+    assert parse_reply(answer.to_bytes()) == answer  # writes what the reader reads
+    assert explain(answer) == f"{entry.explanation} ({entry.section})" == answer.explanation
+
+
+def test_unknown_catalogue_name_lists_the_known_ones() -> None:
+    with pytest.raises(KeyError, match="known: greeting"):
+        reply("no_such_reply")
+
+
+def test_codes_from_other_servers_are_explained_too() -> None:
+    for code, (section, meaning) in CODE_MEANINGS.items():
+        assert explain(code) == f"{meaning} ({section})"
+        assert explain(Reply(code)) == explain(code)
+    assert "first digit" in explain(Reply(299))
+    assert explain(Reply(599)).startswith("Permanent failure")
+
+
+def test_every_catalogue_code_has_a_general_meaning() -> None:
+    assert {e.code for e in CATALOGUE.values()} <= set(CODE_MEANINGS)
