@@ -55,27 +55,34 @@ class _Run:
 def deliver(message: str | bytes | EmailBase, *, sender: str | None = None,
             recipients: str | list[str] | tuple[str, ...] | None = None, resolver: Any = None,
             port: int = 25, connector: Connector | None = None, helo: str = DEFAULT_CLIENT_NAME,
-            seed: int | None = None, timeout: float = DEFAULT_TIMEOUT) -> DeliveryReport:
+            seed: int | None = None, timeout: float = DEFAULT_TIMEOUT,
+            relay: tuple[str, int] | None = None) -> DeliveryReport:
     """Deliver ``message`` the way a sending MTA does, and report on every recipient.
 
     ``sender`` and ``recipients`` are the envelope (MAIL FROM, RCPT TO); by default they
     come from the From: and To:/Cc:/Bcc: headers, and a Bcc: header is not transmitted.
     ``resolver`` answers the MX questions (``lookup_mx``'s default: ``SMTPLEARN_NAMESERVER``
     or the system's); ``connector`` opens each SMTP connection (default: real TCP to
-    ``port``); ``seed`` orders MX hosts of equal preference repeatably.
+    ``port``); ``seed`` orders MX hosts of equal preference repeatably. ``relay=(host, port)``
+    skips DNS and hands every recipient to that one server, as a mail program does with its
+    outgoing (smarthost/submission) server.
     """
     envelope = make_envelope(message, sender, recipients)
     run = _Run(envelope, connector or TCPConnector(), port, helo, timeout,
                Transcript(title=f"delivery from <{envelope.sender}>"))
     routes: dict[str, Any] = {}
     found: dict[str, RecipientResult] = {}
-    for domain, rcpts in group_by_domain(envelope.recipients).items():
+    if relay is not None:
+        host, run.port = relay
+        run.note(f"relay: every recipient goes to {host}:{run.port}; no MX lookup, that server routes the mail")
+        found = {r.recipient: r for r in _try_addresses(run, [(host, host)], list(envelope.recipients))}
+    for domain, rcpts in group_by_domain(envelope.recipients).items() if relay is None else ():
         for result in _deliver_domain(run, domain, rcpts, resolver, seed, routes):
             found[result.recipient] = result
 
     def again(deferred: list[str]) -> DeliveryReport:
         return deliver(message, sender=envelope.sender, recipients=deferred, resolver=resolver, port=port,
-                       connector=connector, helo=helo, seed=seed, timeout=timeout)
+                       connector=connector, helo=helo, seed=seed, timeout=timeout, relay=relay)
 
     return DeliveryReport(envelope.sender, [found[r] for r in envelope.recipients], run.transcript,
                           routes, again)

@@ -30,6 +30,9 @@ class Status(enum.Enum):
     DEFERRED = "deferred"    # temporary trouble only (4xx, no connection, DNS down): retry later (§4.5.4.1)
     BOUNCED = "bounced"      # permanent: 5xx, no such domain, null MX; the sender is told (§6.1)
 
+    def __str__(self) -> str:
+        return self.value
+
 
 #: exit status of ``python -m smtplearn send``: the worst outcome wins
 EXIT_CODES = {Status.DELIVERED: 0, Status.DEFERRED: 1, Status.BOUNCED: 2}
@@ -72,6 +75,11 @@ class DeliveryReport:
     # -- reading ----------------------------------------------------------------
     def _with(self, status: Status) -> list[str]:
         return [r.recipient for r in self.results if r.status is status]
+
+    @property
+    def outcomes(self) -> list[RecipientResult]:
+        """The per-recipient results (another name for ``results``)."""
+        return self.results
 
     @property
     def delivered(self) -> list[str]:

@@ -29,6 +29,9 @@ SMTP_PORT = 25  # RFC 5321 §4.5.4.2: "the SMTP port (specified by IANA as port 
 HOST_NET = "192.0.2."      # TEST-NET-1: the mini-Internet's servers
 SENDER_ADDRESS = "198.51.100.7"  # TEST-NET-2: where the sender connects from
 
+# an empty world still needs one zone; .invalid is reserved never to exist (RFC 2606 §2)
+EMPTY_ZONE = "$ORIGIN invalid.\n"
+
 MXSpec = Sequence[tuple[str, int]] | Sequence[str]
 
 
@@ -132,7 +135,8 @@ class MiniInternet:
         """The connector: open an in-memory SMTP session with the server at ``address``."""
         from smtplearn.pair import Pair
         self.resolver  # noqa: B018
-        target = self._by_address.get(address)
+        # an address, or (for relay=(name, port)) a host name, as a socket would resolve it
+        target = self._by_address.get(address) or (address.lower() if address.lower() in self._hosts else None)
         if target is None:
             raise OSError(errno.EHOSTUNREACH, f"no host has the address {address} in this mini-Internet")
         server = self._hosts[target]
@@ -175,7 +179,8 @@ class MiniInternet:
                 texts[origins.index(inside)] += "\n" + line
             else:  # one zone per top-level domain for what the builder adds
                 extra.setdefault(owner.rpartition(".")[2], []).append(line)
-        return texts + [f"$ORIGIN {tld}.\n" + "\n".join(lines) + "\n" for tld, lines in extra.items()]
+        texts += [f"$ORIGIN {tld}.\n" + "\n".join(lines) + "\n" for tld, lines in extra.items()]
+        return texts or [EMPTY_ZONE]
 
     @property
     def zone_text(self) -> str:
