@@ -135,8 +135,10 @@ class MiniInternet:
         """The connector: open an in-memory SMTP session with the server at ``address``."""
         from smtplearn.pair import Pair
         self.resolver  # noqa: B018
-        # an address, or (for relay=(name, port)) a host name, as a socket would resolve it
-        target = self._by_address.get(address) or (address.lower() if address.lower() in self._hosts else None)
+        # the server at that address: the one called ``host`` if several names share the address;
+        # for relay=(name, port) the "address" is a name, as a socket would resolve it
+        names = self._by_address.get(address) or ([address.lower()] if address.lower() in self._hosts else [])
+        target = host.lower() if host.lower() in names else (names[0] if names else None)
         if target is None:
             raise OSError(errno.EHOSTUNREACH, f"no host has the address {address} in this mini-Internet")
         server = self._hosts[target]
@@ -196,20 +198,22 @@ class MiniInternet:
         """Addresses -> host names and host -> the domains it is MX for, from the zones themselves."""
         import dns.rdataclass
         import dns.rdatatype
-        self._by_address: dict[str, str] = {}
+        self._by_address: dict[str, list[str]] = {}
+        named: dict[str, list[str]] = {}
         serves: dict[str, set[str]] = {}
         for zone in zones:
             for owner, node in zone.nodes.items():
                 name = owner.to_text(omit_final_dot=True).lower()
                 for rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA):
                     for record in node.get_rdataset(dns.rdataclass.IN, rdtype) or ():
-                        self._by_address[record.address] = name
+                        self._by_address.setdefault(record.address, []).append(name)
+                        named.setdefault(name, []).append(record.address)
                         serves.setdefault(name, set()).add(name)  # its own name: an implicit MX
                 for record in node.get_rdataset(dns.rdataclass.IN, dns.rdatatype.MX) or ():
                     exchange = record.exchange.to_text(omit_final_dot=True).lower()
                     serves.setdefault(exchange, set()).add(name)
-        for name in dict.fromkeys(self._by_address.values()):
-            addresses = tuple(a for a, n in self._by_address.items() if n == name)
+        for name, found in named.items():
+            addresses = tuple(found)
             host = self._hosts.get(name)
             if host is None:
                 host = self._hosts[name] = MiniHost(name, addresses)
