@@ -165,6 +165,18 @@ class Transcript:
         from smtplearn.render.html import transcript_html
         return transcript_html(self)
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """Jupyter shows the sequence diagram above the table (inline SVG, no JavaScript);
+        long transcripts show the table only (draw them with .sequence_diagram())."""
+        from smtplearn.diagrams.sequence import DISPLAY_LIMIT
+        table = self._repr_html_()
+        bundle = {"text/html": table, "text/plain": repr(self)}
+        if self.turns and len(self.entries) <= DISPLAY_LIMIT:
+            svg = self.sequence_diagram().svg()
+            bundle["text/html"] = f"<div>{svg}</div>{table}"
+            bundle["image/svg+xml"] = svg
+        return bundle
+
     def sequence_diagram(self, **options: Any) -> Any:
         """The conversation as a sequence diagram (graphviz; see smtplearn.diagrams)."""
         from smtplearn.diagrams import sequence_diagram

@@ -28,6 +28,8 @@ HEAD_H = 30          # participant box height
 PAD = 10             # space between an arrow's end and its text
 MIN_GAP = 150        # narrowest distance between two lifelines
 TOP = 78             # title and legend above the participant boxes
+#: a transcript's own Jupyter display draws the diagram up to this many entries
+DISPLAY_LIMIT = 200
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from html import escape
 
-from smtplearn.diagrams.model import Row, RowKind
+from smtplearn.diagrams.model import Row, RowKind, printable
 from smtplearn.diagrams.sequence import CHAR, FONT_SIZE, HEAD_H, LINE, PAD, TOP, Layout, Placed
 from smtplearn.render.html import REPLY_CLASSES
 
@@ -64,7 +64,8 @@ def _row(p: Placed, lay: Layout) -> list[str]:
     left = min(p.x1, p.x2) + PAD
     out = [f'<g class="row {row.kind.value}{_class_suffix(row)}" data-n="{row.number}">']
     if row.full:
-        out.append(f"<title>{escape(row.full)}</title>")
+        tip = "\n".join(printable(line) for line in row.full.replace("\r\n", "\n").split("\n"))
+        out.append(f"<title>{escape(tip)}</title>")
     if row.kind is RowKind.BODY:  # message text: a paper-like box, so it reads as content
         w = max(len(line) for line in row.lines) * CHAR + 12
         out.append(f'<rect x="{left - 6:.1f}" y="{p.top - 2:.1f}" width="{w:.1f}" '
