@@ -36,6 +36,9 @@ class Command:
             object.__setattr__(self, "verb", Verb(str(self.verb).upper()))
         if self.verb in (Verb.MAIL, Verb.RCPT) and self.address is None:
             raise ValueError(f"{self.verb.value} needs an address, e.g. Command.mail('alice@example.org')")
+        if self.verb in (Verb.MAIL, Verb.RCPT) and not self.argument:
+            # the argument as written, so Command.mail(...) equals the same line parsed back
+            object.__setattr__(self, "argument", self.line.partition(" ")[2])
         if any(c in self.argument for c in "\r\n"):
             raise ValueError("a command argument cannot contain CR or LF")
 
