@@ -124,7 +124,7 @@ def _legend(lay: Layout) -> list[str]:
         out.append(f'<line x1="{x:.1f}" y1="{y:.1f}" x2="{x + 22:.1f}" y2="{y:.1f}" stroke="{colour}" '
                    f'stroke-width="2.4"/>')
         out.append(_t(x + 28, y + 4, label, fill=INK, font_family=SANS, font_size="11"))
-        x += 44 + len(label) * 5.6
+        x += 42 + len(label) * 5.2
     if lay.states_x is not None:
         out.append(_t(lay.states_x, TOP + HEAD_H / 2 + 4, "server state", fill=GREY, font_family=SANS,
                       font_size="11"))
