@@ -130,6 +130,9 @@ class ClientSession:
         """Feed bytes from the server; one Exchange per complete reply."""
         exchanges = []
         for answer in self._reader.feed(data):
+            if not self._pending and answer.code == 421:
+                # §3.8: a server that must stop says 421 without being asked, then closes
+                self._pending.append(_Pending(Signal.CLOSE_421, b"", None))
             if not self._pending:
                 raise RemoteProtocolError(f"server sent a reply nobody asked for: {answer}")
             exchanges.append(self._settle(self._pending.popleft(), answer))

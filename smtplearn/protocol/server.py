@@ -30,6 +30,12 @@ from smtplearn.protocol.states import (EXTENSION_VERBS, INITIAL_STATE, TRANSITIO
 #: states in which a mail transaction is open; leaving them drops the envelope (§4.1.1.5)
 TRANSACTION_STATES = frozenset({State.MAIL, State.RCPT, State.DATA})
 
+#: refusals that are not the client's mistake, so they do not count toward
+#: Limits.errors_in_a_row: §4.5.3.1.10 tells a client that gets 452 for too many
+#: recipients to send the rest in a later transaction (Postfix likewise does not
+#: count these until smtpd_recipient_overshoot_limit)
+NOT_ERRORS = frozenset({"too_many_recipients"})
+
 #: EHLO keywords we implement, in the order we list them (§4.1.1.1; each RFC in its comment)
 BASE_EXTENSIONS = (
     "SIZE {size}",            # RFC 1870
@@ -258,7 +264,8 @@ class ServerSession:
             self.envelope = Envelope()
         self._outbox += answer.to_bytes()
         events: list[Event] = [Exchange(trigger, sent, command, answer, before, after, size)]
-        self._errors_in_a_row = self._errors_in_a_row + 1 if answer.code >= 400 else 0
+        if answer.name not in NOT_ERRORS:
+            self._errors_in_a_row = self._errors_in_a_row + 1 if answer.code >= 400 else 0
         if after is State.CLOSED:
             events.append(Closed("quit" if answer.code == 221 else f"{answer.code} {answer.text}"))
         elif self._errors_in_a_row >= self.limits.errors_in_a_row:
