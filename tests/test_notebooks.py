@@ -93,12 +93,26 @@ def test_there_are_notebooks():
 
 
 # ---------------------------------------------------------------- the committed files
+def dirty_cells(notebook: nbformat.NotebookNode) -> list[int]:
+    """Indexes of code cells saved with outputs or an execution count."""
+    return [index for index, cell in enumerate(notebook.cells)
+            if cell.cell_type == "code" and (cell.outputs or cell.execution_count is not None)]
+
+
+def test_dirty_cells_finds_outputs_and_counts():
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    clean, counted, shown = new_code_cell("1"), new_code_cell("2"), new_code_cell("print(3)")
+    counted.execution_count = 1
+    shown.outputs = [new_output("stream", name="stdout", text="3\n")]
+    assert dirty_cells(new_notebook(cells=[clean, counted, shown])) == [1, 2]
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
 def test_committed_without_outputs(path):
     notebook = _read(path)
     nbformat.validate(notebook)
-    dirty = [index for index, cell in enumerate(notebook.cells)
-             if cell.cell_type == "code" and (cell.outputs or cell.execution_count is not None)]
+    dirty = dirty_cells(notebook)
     assert not dirty, (f"{path.name}: cells {dirty} were saved with outputs or execution counts; "
                        f"clear them (Edit > Clear Outputs of All Cells, or "
                        f"jupyter nbconvert --clear-output --inplace {path.name})")
@@ -210,5 +224,22 @@ def check_05_asked_our_dns_server(notebook: nbformat.NotebookNode, env: dict[str
     assert "null MX" in shown and "NXDOMAIN" in shown and "DNSTimeout" in shown
 
 
+def check_06_one_diagram_of_the_whole_delivery(notebook: nbformat.NotebookNode, env: dict[str, str]) -> None:
+    """Notebook 06 shows failover, a bounce and the null MX, and draws the delivery as one SVG."""
+    outputs = [(cell.source, out) for cell in _code(notebook) for out in cell.outputs]
+    shown = "\n".join(str(out.get("data", {}).get("text/plain", "")) + out.get("text", "") for _, out in outputs)
+    assert "3 delivered, 0 deferred, 1 bounced" in shown  # bob, dave (via mx2), carol; nobody got 550
+    assert "connections to mx1: 1 | messages in mx2: 1" in shown  # mx1 was tried, mx2 took both
+    assert "421 4.3.2" in shown and "null MX" in shown
+    diagrams = [out["data"]["image/svg+xml"] for source, out in outputs
+                if "sequence_diagram()" in source and "image/svg+xml" in out.get("data", {})]
+    assert len(diagrams) == 1, "the delivery's sequence diagram should be drawn once, as SVG"
+    for participant in ("DNS", "mx1.school.test", "mx2.school.test", "mx1.post.test", "mx2.post.test"):
+        assert participant in diagrams[0]
+
+
 # notebook -> extra checks on its executed cells
-AFTER_RUN = {"05-mx-lookups": check_05_asked_our_dns_server}
+AFTER_RUN = {
+    "05-mx-lookups": check_05_asked_our_dns_server,
+    "06-delivery": check_06_one_diagram_of_the_whole_delivery,
+}
