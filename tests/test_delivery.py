@@ -146,6 +146,12 @@ def test_each_address_of_a_host_in_turn(servers, resolver):
     assert report["bob@twoaddr.test"].status is Status.DELIVERED
     assert report["bob@twoaddr.test"].address == "127.0.0.3"
     assert len(running["mx2.fail.test"].mailbox) == 1
+    # RFC 5321 §5.1: the addresses in the order DNS gave them, up to the one that answered
+    (host,) = report.routes["twoaddr.test"].hosts
+    assert set(host.addresses) == {DEAD, "127.0.0.3"}
+    before = host.addresses[:host.addresses.index("127.0.0.3")]
+    failed = [e.text for e in report.transcript.entries if getattr(e, "kind", "") == "connect"]
+    assert [f"[{a}]" in text for a, text in zip(before, failed)] == [True] * len(before) == [True] * len(failed)
 
 
 def test_every_mx_dead_defers_and_port_25_gets_advice(servers, resolver):

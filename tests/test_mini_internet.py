@@ -208,6 +208,9 @@ def test_a_world_from_zone_text():
     assert [h.name for h in route.hosts] == ["mx1.example.test", "mx2.example.test"]
     report = send(world, "bob@example.test")
     assert report["bob@example.test"].address == route.hosts[1].addresses[0]  # DNS order (RFC 5321 §5.1)
+    again = MiniInternet(zone)
+    again.host("mx1.example.test", behaviour=Behaviour.DOWN)
+    assert send(again, "bob@example.test")["bob@example.test"].address == report["bob@example.test"].address
 
 
 def test_the_builder_adds_to_your_zone_text():
