@@ -244,3 +244,12 @@ def test_views_show_the_world_and_the_report(net):
     assert "1 delivered, 1 deferred, 1 bounced" in repr(report)
     assert "mx1.school.test" in net._repr_html_() and "IN MX 0 ." in net.zone_text
     assert re.search(r"mx1\.school\.test\s+192\.0\.2\.\d+\s+down", net.describe())
+
+
+def test_mail_from_carries_the_parameters_the_message_needs(net):
+    report = net.deliver("From: a@home.test\r\nTo: josé@solo.test\r\nSubject: café\r\n\r\nçà\r\n".encode())
+    assert report.ok, report
+    mail = next(t for t in report.transcript.turns if t.sent.startswith(b"MAIL"))
+    assert b" SMTPUTF8" in mail.sent and b" BODY=8BITMIME" in mail.sent and b" SIZE=" in mail.sent
+    (stored,) = net.mailbox("solo.test")
+    assert stored.rcpt_tos == ("josé@solo.test",)

@@ -223,7 +223,7 @@ def _session(conv: Conversation, host: str, address: str, envelope: Envelope,
         hello = conv.helo()
     if not hello.is_positive:
         return refused(hello, "HELO/EHLO", pending)
-    mail = conv.mail(envelope.sender)
+    mail = conv.mail(envelope.sender, **_mail_params(conv.extensions, envelope))
     if not mail.is_positive:
         return refused(mail, "MAIL FROM", pending)
     results: dict[str, RecipientResult] = {}
@@ -242,6 +242,18 @@ def _session(conv: Conversation, host: str, address: str, envelope: Envelope,
                              if final.code == 250 else _refusal(rcpt, final, "DATA", host, address))
     _quit(conv)
     return [results[r] for r in pending]
+
+
+def _mail_params(extensions: dict[str, str], envelope: Envelope) -> dict[str, object]:
+    """The MAIL FROM parameters this message needs, when the server advertised them."""
+    params: dict[str, object] = {}
+    if "SIZE" in extensions:  # RFC 1870 §3: say the size up front, so a too-big message is refused at once
+        params["SIZE"] = len(envelope.content)
+    if not envelope.content.isascii() and "8BITMIME" in extensions:
+        params["BODY"] = "8BITMIME"  # RFC 6152 §3: the content has octets above 127
+    if not all(a.isascii() for a in (envelope.sender, *envelope.recipients)) and "SMTPUTF8" in extensions:
+        params["SMTPUTF8"] = True  # RFC 6531 §3.4: internationalised addresses
+    return params
 
 
 def _refusal(rcpt: str, answer: Reply, stage: str, host: str, address: str) -> RecipientResult:
