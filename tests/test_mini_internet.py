@@ -253,3 +253,10 @@ def test_mail_from_carries_the_parameters_the_message_needs(net):
     assert b" SMTPUTF8" in mail.sent and b" BODY=8BITMIME" in mail.sent and b" SIZE=" in mail.sent
     (stored,) = net.mailbox("solo.test")
     assert stored.rcpt_tos == ("josé@solo.test",)
+
+
+def test_each_classroom_lesson_has_the_outcome_it_teaches(net):
+    report = send(net, *(f"student@{domain}" for domain in LESSONS))
+    assert {r.domain: r.status.value for r in report.results} == {
+        "school.test": "delivered", "post.test": "delivered", "grey.test": "deferred",
+        "nomail.test": "bounced", "solo.test": "delivered"}
