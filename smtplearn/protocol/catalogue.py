@@ -192,12 +192,22 @@ def reply(name: str, *extra_lines: str, **fields: object) -> Reply:
 
     ``extra_lines`` follow the first line (an EHLO capability list, help text).
     """
+    fixed = not fields and not extra_lines
+    if fixed and name in _FIXED:
+        return _FIXED[name]
     try:
         entry = CATALOGUE[name]
     except KeyError:
         raise KeyError(f"no reply named {name!r} in the catalogue; known: {', '.join(CATALOGUE)}") from None
     first = entry.text.format(**fields) if fields else entry.text
-    return Reply(entry.code, (first, *extra_lines), entry.enhanced, name=name)
+    made = Reply(entry.code, (first, *extra_lines), entry.enhanced, name=name)
+    if fixed:
+        _FIXED[name] = made
+    return made
+
+
+#: replies without fields ("250 2.0.0 OK"), made once: a Reply is frozen, so one can be sent many times
+_FIXED: dict[str, Reply] = {}
 
 
 def explain(reply_or_code: Reply | int) -> str:

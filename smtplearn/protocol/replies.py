@@ -83,6 +83,14 @@ class Reply:
     # -- wire format ---------------------------------------------------------
     def to_bytes(self) -> bytes:
         """The reply as it travels, every line ending in CRLF (§4.2.1)."""
+        # Written once per Reply and kept (the catalogue sends its fixed replies again
+        # and again). Not functools.cached_property: on Python 3.11 it takes a lock.
+        wire = self.__dict__.get("_wire")
+        if wire is None:
+            wire = self.__dict__["_wire"] = self._format()
+        return wire
+
+    def _format(self) -> bytes:
         prefix = f"{self.enhanced} " if self.enhanced else ""
         last = len(self.lines) - 1
         out = []
