@@ -101,9 +101,10 @@ class Console(widgets.VBox):
         self.state_label.add_class("smtplearn-state")
         self.reply = widgets.HTML()
         self.reply.add_class("smtplearn-reply-box")
-        self.state_svg = widgets.HTML(layout=widgets.Layout(width="50%"))
+        # the state machine is a wide picture, the conversation a tall one: share the width 3:2
+        self.state_svg = widgets.HTML(layout=widgets.Layout(flex="3 1 0%", min_width="0"))
         self.state_svg.add_class("smtplearn-state-diagram-box")
-        self.sequence_svg = widgets.HTML(layout=widgets.Layout(width="50%"))
+        self.sequence_svg = widgets.HTML(layout=widgets.Layout(flex="2 1 0%", min_width="0"))
         self.sequence_svg.add_class("smtplearn-sequence-diagram-box")
         self.transcript_view = widgets.HTML()
         transcript_box = widgets.Accordion(children=[self.transcript_view], titles=("Transcript (table)",))

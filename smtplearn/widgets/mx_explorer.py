@@ -17,10 +17,12 @@ from __future__ import annotations
 import threading
 import time
 from html import escape
+from collections.abc import Iterable
 from typing import Any
 
 import ipywidgets as widgets
 
+from smtplearn.mx.resolver import describe_resolver
 from smtplearn.widgets._views import STYLE, diagram_panel
 
 #: how often the "looking up…" label counts the seconds
@@ -34,19 +36,20 @@ class MXExplorer(widgets.VBox):
     (the offline mini-Internet), ``make_resolver("127.0.0.1:5353")``, or None for
     ``make_resolver()`` (``SMTPLEARN_NAMESERVER`` or the system resolver) with
     ``timeout`` seconds in all. ``seed`` makes the order of equal preferences repeatable.
-    ``background=False`` runs button presses in the caller's thread (for tests).
+    ``suggestions`` fill the domain box's list (default: the domains with MX records in a
+    ``ZoneResolver``'s zones). ``background=False`` runs button presses in the caller's thread (for tests).
     """
 
-    def __init__(self, resolver: Any = None, *, domain: str = "", timeout: float = 5.0,
-                 seed: int | None = None, background: bool = True) -> None:
+    def __init__(self, resolver: Any = None, *, domain: str = "", suggestions: Iterable[str] | None = None,
+                 timeout: float = 5.0, seed: int | None = None, background: bool = True) -> None:
         if timeout <= 0:
             raise ValueError(f"timeout must be a positive number of seconds, got {timeout}")
         self.resolver, self.timeout, self.seed, self.background = resolver, timeout, seed, background
         #: the last lookup's outcome: an MXResult, an error, or None before the first lookup
         self.result: Any = None
         self._worker: threading.Thread | None = None
-        zones = [str(zone.origin).rstrip(".") for zone in getattr(resolver, "zones", ())]
-        self.domain = widgets.Combobox(value=domain or (zones[0] if zones else ""), options=zones,
+        names = list(suggestions) if suggestions is not None else _mail_domains(resolver)
+        self.domain = widgets.Combobox(value=domain or (names[0] if names else ""), options=names,
                                        placeholder="a domain, e.g. example.com", description="domain",
                                        ensure_option=False, layout=widgets.Layout(width="50%"))
         self.domain.add_class("smtplearn-mx-domain")
@@ -61,9 +64,8 @@ class MXExplorer(widgets.VBox):
         self.table.add_class("smtplearn-mx-table")
         self.graph = widgets.HTML(layout=widgets.Layout(width="45%"))
         self.graph.add_class("smtplearn-mx-graph")
-        where = (f"asking the offline zones {', '.join(zones)}" if zones
-                 else "asking " + ("your resolver" if resolver is not None else "the DNS server "
-                                   "SMTPLEARN_NAMESERVER names, or the system's"))
+        where = ("asking " + describe_resolver(resolver) if resolver is not None
+                 else "asking the DNS server SMTPLEARN_NAMESERVER names, or your computer's resolver")
         super().__init__(children=[
             widgets.HTML(f'{STYLE}<span class="smtplearn-title">MX explorer</span> '
                          f'<span class="smtplearn-hint">{escape(where)}</span>'),
@@ -170,3 +172,16 @@ class MXExplorer(widgets.VBox):
 def _summary(result: Any) -> str:
     from smtplearn.mx.display import summary
     return summary(result)
+
+
+def _mail_domains(resolver: Any) -> list[str]:
+    """The names that own MX records in an offline resolver's zones (none for a real resolver)."""
+    found = []
+    for zone in getattr(resolver, "zones", ()):
+        for name, node in zone.nodes.items():
+            if any(rdataset.rdtype == _MX for rdataset in node.rdatasets):
+                found.append(name.derelativize(zone.origin).to_text(omit_final_dot=True))
+    return sorted(found)
+
+
+_MX = 15  # the MX record type (RFC 1035 §3.3.9)

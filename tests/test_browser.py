@@ -1,0 +1,185 @@
+"""The course in a real browser: JupyterLab on a loopback port, driven by headless Chromium.
+
+Opens notebooks/09-console-lab.ipynb, runs all cells from the Run menu, and then
+does what a student does: presses console buttons, types message lines into the
+raw-line box, looks a domain up in the MX explorer and steps the player. It
+checks that the widgets really render (not "Loading widget..." or their text
+fallback), that replies appear, that the lit state in the SVG state diagram
+moves, and that the diagrams are SVG in the page. Screenshots go to
+tests/artifacts/ (gitignored).
+
+Playwright drives Debian's chromium (/usr/bin/chromium); no browser is ever
+downloaded. Without chromium or the playwright package the test skips, except
+under CI, where it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from browser_helpers import CHROMIUM, CHROMIUM_ARGS, jupyterlab
+
+pytestmark = [pytest.mark.browser, pytest.mark.dot, pytest.mark.timeout(400)]
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+NOTEBOOK = "notebooks/09-console-lab.ipynb"
+RENDER_TIMEOUT = 120_000  # ms: kernel start + every cell (dot draws several diagrams)
+STEP_TIMEOUT = 20_000  # ms: one click's round trip through the kernel
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+
+
+def _missing(message: str) -> None:
+    if _in_ci():
+        pytest.fail(f"{message} [CI=true: CI installs every browser dependency]", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def sync_playwright():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("the playwright Python package is missing: pip install -e '.[test]'")
+    return sync_playwright
+
+
+@pytest.fixture
+def browser(sync_playwright, system_binary):
+    system_binary("dot")
+    if not os.access(CHROMIUM, os.X_OK):
+        _missing(f"{CHROMIUM} not found; install with: make system-deps (apt-get install chromium)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def lit_state(page, scope: str) -> str:
+    """The state the SVG state diagram lights (the node with class "current")."""
+    return page.locator(f"{scope} .smtplearn-state-diagram g.current title").first.text_content().strip()
+
+
+def wait_until_lit(page, scope: str, state: str) -> None:
+    """Wait until both the state label and the SVG diagram (updated just after it) show ``state``."""
+    page.wait_for_function(
+        """([scope, state]) => {
+            const lit = document.querySelector(`${scope} .smtplearn-state-diagram g.current title`);
+            const label = document.querySelector(`${scope} .smtplearn-state .smtplearn-state-badge`);
+            return lit?.textContent.trim() === state && label?.textContent.trim() === state;
+        }""", arg=[scope, state], timeout=STEP_TIMEOUT)
+
+
+def badge(page, scope: str) -> str:
+    return page.locator(f"{scope} .smtplearn-state .smtplearn-state-badge").first.inner_text().strip()
+
+
+def run_all_cells(page) -> None:
+    """Run menu -> Run All Cells, as a student would; again if the first click came too early."""
+    for _attempt in range(3):
+        page.locator(".lm-MenuBar-item", has_text=re.compile(r"^Run$")).click()
+        page.locator(".lm-Menu-item:visible", has_text="Run All Cells").first.click()
+        try:  # a first code cell that ran or is running shows [1] or [*]
+            page.wait_for_selector(".jp-InputPrompt:text-matches('\\[(\\*|\\d+)\\]')", timeout=10_000)
+            return
+        except Exception:  # playwright's TimeoutError: the menu was not ready yet
+            page.keyboard.press("Escape")
+    raise AssertionError("Run > Run All Cells did not start any cell")
+
+
+def test_console_lab_runs_in_jupyterlab_and_the_console_answers(browser, tmp_path, free_port):
+    ARTIFACTS.mkdir(exist_ok=True)
+    with jupyterlab(tmp_path, free_port()) as lab:
+        page = browser.new_page(viewport={"width": 1500, "height": 1100})
+        console_errors: list[str] = []
+        page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
+        page.goto(lab.lab_url(NOTEBOOK), wait_until="domcontentloaded", timeout=60_000)
+        page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60_000)
+
+        try:
+            # the kernel starts by itself (autoStartDefaultKernel); should JupyterLab still ask, accept
+            page.wait_for_function(
+                "() => document.querySelector('.jp-Dialog') || "
+                "document.querySelector('#jp-main-statusbar')?.textContent.includes('| Idle')", timeout=60_000)
+            if page.locator(".jp-Dialog").count():
+                page.locator(".jp-Dialog button.jp-mod-accept").click()
+            run_all_cells(page)
+
+            console = ".smtplearn-console"
+            page.wait_for_selector(f"{console} button.smtplearn-cmd-EHLO", timeout=RENDER_TIMEOUT)
+            page.wait_for_selector(".smtplearn-player .smtplearn-state-diagram svg", timeout=RENDER_TIMEOUT)
+            page.wait_for_selector(".smtplearn-mx-explorer button.smtplearn-mx-lookup", timeout=RENDER_TIMEOUT)
+            body = page.locator("body").inner_text()
+            assert "Loading widget" not in body and "Error displaying widget" not in body
+            assert "run it in Jupyter" not in body  # the widgets' text fallback would say this
+            page.locator(console).scroll_into_view_if_needed()
+            page.locator(console).screenshot(path=ARTIFACTS / "console-0-greeted.png")
+
+            # the greeting, the table's buttons, and the diagrams as SVG
+            assert "220" in page.locator(f"{console} .smtplearn-reply-box").inner_text()
+            assert badge(page, console) == "GREETED" and lit_state(page, console) == "GREETED"
+            assert page.locator(f"{console} button.smtplearn-cmd-MAIL").is_disabled()
+            assert page.locator(f"{console} .smtplearn-state-diagram svg").count() == 1
+            assert page.locator(f"{console} .smtplearn-sequence-diagram svg").count() == 1
+
+            # EHLO: 250 and its explanation, the state moves to READY, MAIL is enabled
+            page.locator(f"{console} button.smtplearn-cmd-EHLO").click()
+            wait_until_lit(page, console, "READY")
+            reply = page.locator(f"{console} .smtplearn-reply-box").inner_text()
+            assert "250" in reply and "EHLO" in reply and "(RFC 5321" in reply
+            assert lit_state(page, console) == "READY"
+            assert page.locator(f"{console} button.smtplearn-cmd-MAIL").is_enabled()
+            page.locator(console).screenshot(path=ARTIFACTS / "console-1-ehlo.png")
+
+            # MAIL and RCPT move the lit state on; the sequence diagram grows
+            for verb, state in (("MAIL", "MAIL"), ("RCPT", "RCPT"), ("DATA", "DATA")):
+                page.locator(f"{console} button.smtplearn-cmd-{verb}").click()
+                wait_until_lit(page, console, state)
+                assert lit_state(page, console) == state
+            sequence = page.locator(f"{console} .smtplearn-sequence-diagram svg").text_content()
+            assert "MAIL FROM" in sequence and "RCPT TO" in sequence
+            assert "354" in page.locator(f"{console} .smtplearn-reply-box").inner_text()
+            assert all(page.locator(f"{console} button.smtplearn-cmd-{verb}").is_disabled()
+                       for verb in ("HELO", "EHLO", "MAIL", "RCPT", "DATA", "RSET", "NOOP", "QUIT"))
+
+            # the message, typed line by line into the raw-line box (Enter sends)
+            raw = page.locator(f"{console} .smtplearn-raw input")
+            for line in ("Subject: typed in a browser", "", "Hello from Chromium.", "."):
+                raw.fill(line)
+                raw.press("Enter")
+                page.wait_for_function(
+                    f"() => document.querySelector('.smtplearn-console .smtplearn-reply-box')"
+                    f"?.textContent.includes({('C: ' + line)!r})", timeout=STEP_TIMEOUT)
+            wait_until_lit(page, console, "READY")
+            assert "queued" in page.locator(f"{console} .smtplearn-reply-box").inner_text()
+            page.locator(console).screenshot(path=ARTIFACTS / "console-2-delivered.png")
+
+            # the MX explorer on the offline mini-Internet: a lookup from a worker thread
+            explorer = page.locator(".smtplearn-mx-explorer").first
+            explorer.locator("button.smtplearn-mx-lookup").click()
+            page.wait_for_function(
+                "() => document.querySelector('.smtplearn-mx-explorer .smtplearn-mx-table')"
+                "?.textContent.includes('mx2.school.test')", timeout=STEP_TIMEOUT)
+            assert explorer.locator(".smtplearn-mx-graph svg").count() == 1
+            explorer.screenshot(path=ARTIFACTS / "mx-explorer.png")
+
+            # the player: next moves the lit state
+            player = ".smtplearn-player"
+            assert badge(page, player) == "GREETED"
+            page.locator(f"{player} button.smtplearn-next").click()
+            wait_until_lit(page, player, "READY")
+            assert lit_state(page, player) == "READY"
+            page.locator(player).screenshot(path=ARTIFACTS / "player.png")
+            page.screenshot(path=ARTIFACTS / "notebook-09.png", full_page=True)
+            assert not [e for e in console_errors if "widget" in e.lower()], console_errors
+        except BaseException:
+            page.screenshot(path=ARTIFACTS / "failure.png", full_page=True)
+            raise
