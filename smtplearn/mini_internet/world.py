@@ -10,12 +10,10 @@ are shuffled with ``seed`` (0 by default), so every run of a lesson matches.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import itertools
-import random
 import textwrap
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from email.message import Message as EmailBase
 from html import escape
 from typing import Any
@@ -154,29 +152,12 @@ class MiniInternet:
         """``smtplearn.deliver`` in this world: same code, this resolver, in-memory connections."""
         from smtplearn.delivery.mta import deliver
         options.setdefault("seed", self.seed)
-        with self._repeatable():
-            return deliver(message, resolver=self.resolver, connector=self.connect, **options)
+        return deliver(message, resolver=self.resolver, connector=self.connect, **options)
 
     def lookup_mx(self, domain: str) -> Any:
         """``smtplearn.lookup_mx`` against this world's DNS."""
         from smtplearn.mx import lookup_mx
-        with self._repeatable():
-            return lookup_mx(domain, self.resolver, seed=self.seed)
-
-    @contextlib.contextmanager
-    def _repeatable(self) -> Iterator[None]:
-        """Seed the ``random`` module for the duration, then put its state back.
-
-        dnspython shuffles the records of an answer as it writes the DNS message (the
-        round-robin real servers do), with the ``random`` module; a host with two
-        addresses would then be tried in a different order on each run of a lesson.
-        """
-        state = random.getstate()
-        random.seed(self.seed)
-        try:
-            yield
-        finally:
-            random.setstate(state)
+        return lookup_mx(domain, self.resolver, seed=self.seed)
 
     def mailbox(self, host: str) -> Mailbox:
         """The messages ``host`` has accepted."""

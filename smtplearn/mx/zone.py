@@ -128,7 +128,8 @@ class ZoneNameserver(dns.nameserver.Nameserver):
         else:
             response.set_rcode(self._answer(question.name, question.rdtype, response))
         # through the wire format and back, so the client sees exactly what a network would carry
-        return dns.message.from_wire(response.to_wire())
+        # want_shuffle=False: answer in zone order, so a lesson repeats exactly
+        return dns.message.from_wire(response.to_wire(want_shuffle=False))
 
     def _answer(
         self, qname: dns.name.Name, rdtype: dns.rdatatype.RdataType, response: dns.message.Message
