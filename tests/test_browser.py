@@ -168,7 +168,8 @@ def test_console_lab_runs_in_jupyterlab_and_the_console_answers(browser, tmp_pat
             page.wait_for_function(
                 "() => document.querySelector('.smtplearn-mx-explorer .smtplearn-mx-table')"
                 "?.textContent.includes('mx2.school.test')", timeout=STEP_TIMEOUT)
-            assert explorer.locator(".smtplearn-mx-graph svg").count() == 1
+            page.wait_for_selector(".smtplearn-mx-explorer .smtplearn-mx-graph svg", timeout=STEP_TIMEOUT)
+            assert "answered in" in explorer.locator(".smtplearn-mx-status").inner_text()
             explorer.screenshot(path=ARTIFACTS / "mx-explorer.png")
 
             # the player: next moves the lit state

@@ -48,6 +48,13 @@ def type_and_enter(console: Console, text: str) -> None:
     console.raw._handle_custom_msg({"event": "submit"}, [])
 
 
+def lit_state(svg_html: str) -> str | None:
+    """The state the SVG state diagram lights: its node carries the class "current"."""
+    import re
+    found = re.search(r'class="node state current">\s*<title>(\w+)</title>', svg_html)
+    return found.group(1) if found else None
+
+
 def shown_state(widget) -> str:
     value = widget.state_label.value
     return value.split('data-state="', 1)[1].split('"', 1)[0]
@@ -188,10 +195,12 @@ def test_console_shows_both_diagrams_as_svg(system_binary):
     console = Console()
     console.buttons[Verb.EHLO].click()
     assert "<svg" in console.state_svg.value and "smtplearn-state-diagram" in console.state_svg.value
+    assert lit_state(console.state_svg.value) == "READY"
     assert "<svg" in console.sequence_svg.value and "EHLO" in console.sequence_svg.value
     before = console.sequence_svg.value
     console.buttons[Verb.MAIL].click()
     assert console.sequence_svg.value != before and "MAIL FROM" in console.sequence_svg.value
+    assert lit_state(console.state_svg.value) == "MAIL"
     assert "<?xml" not in console.state_svg.value  # inline SVG starts at <svg>
 
 
@@ -254,9 +263,13 @@ def test_player_diagrams_follow_the_step(system_binary):
     state_at_2, sequence_at_2 = player.state_svg.value, player.sequence_svg.value
     assert "<svg" in state_at_2 and "<svg" in sequence_at_2
     assert "MAIL FROM" not in sequence_at_2
+    assert lit_state(state_at_2) == "READY"
     player.show(3)
-    assert player.state_svg.value != state_at_2
+    assert lit_state(player.state_svg.value) == "MAIL"
     assert "MAIL FROM" in player.sequence_svg.value
+    for step, turn in enumerate(player.turns, start=1):  # the slider moves the lit state
+        player.slider.value = step
+        assert lit_state(player.state_svg.value) == turn.after.name
 
 
 # -- MX explorer ---------------------------------------------------------------------------
@@ -274,7 +287,7 @@ def test_mx_explorer_shows_the_ordered_table_offline():
     table = explorer.table.value
     assert table.index("mail.school.test") < table.index("backup.school.test")
     assert "192.0.2.10" in table
-    assert "2 MX host(s)" in explorer.status.value
+    assert "2 MX host(s)" in table and "answered in" in explorer.status.value
     assert not explorer.busy
 
 

@@ -15,6 +15,12 @@ from typing import Any
 #: one style sheet for every smtplearn widget; classes are also what the browser test finds
 STYLE = """<style>
 .smtplearn-widget { font-family: var(--jp-ui-font-family, sans-serif); }
+.smtplearn-widget .widget-html-content { line-height: 1.4; }
+.smtplearn-reply { padding: 4px 2px; }
+.smtplearn-mx table { border-collapse: collapse; font-size: 13px; }
+.smtplearn-mx th, .smtplearn-mx td { padding: 2px 8px; border-bottom: 1px solid #d0d7de;
+  text-align: left; vertical-align: top; }
+.smtplearn-mx p { margin: 0 0 6px 0; }
 .smtplearn-title { font-size: 15px; font-weight: 600; }
 .smtplearn-state-badge { display:inline-block; padding:2px 10px; border-radius:12px;
   background:#ddf4ff; color:#0550ae; font-weight:600; font-family:monospace; }

@@ -48,6 +48,8 @@ class MXExplorer(widgets.VBox):
         #: the last lookup's outcome: an MXResult, an error, or None before the first lookup
         self.result: Any = None
         self._worker: threading.Thread | None = None
+        #: seconds the last lookup took
+        self.took = 0.0
         names = list(suggestions) if suggestions is not None else _mail_domains(resolver)
         self.domain = widgets.Combobox(value=domain or (names[0] if names else ""), options=names,
                                        placeholder="a domain, e.g. example.com", description="domain",
@@ -92,11 +94,13 @@ class MXExplorer(widgets.VBox):
         if not name:
             return ValueError("type a domain first, e.g. example.com")
         self._busy(True, f"looking up {name}…")
+        started = time.monotonic()
         try:
             return lookup_mx(name, self._resolver(), seed=self.seed)
         except (MXLookupError, ValueError) as exc:  # both already say what to do
             return exc
         finally:
+            self.took = time.monotonic() - started
             self.button.disabled = False
 
     def start(self) -> None:
@@ -159,7 +163,7 @@ class MXExplorer(widgets.VBox):
             self.table.value = f'<div class="smtplearn-error smtplearn-mx-error">{escape(str(outcome))}</div>'
             self.graph.value = ""
             return outcome
-        self.status.value = f'<span class="smtplearn-hint">{escape(_summary(outcome))}</span>'
+        self.status.value = f'<span class="smtplearn-hint">answered in {self.took * 1000:.0f} ms</span>'
         self.table.value = outcome._repr_html_()
         self.graph.value = diagram_panel("where the mail goes", outcome.graph, "smtplearn-mx-diagram")
         return outcome
@@ -167,11 +171,6 @@ class MXExplorer(widgets.VBox):
     def _on_domain_message(self, _widget: Any, content: dict[str, Any], _buffers: Any) -> None:
         if content.get("event") == "submit":
             self.start()
-
-
-def _summary(result: Any) -> str:
-    from smtplearn.mx.display import summary
-    return summary(result)
 
 
 def _mail_domains(resolver: Any) -> list[str]:

@@ -126,7 +126,7 @@ class Player(widgets.VBox):
         partial = self._until(turn)
         self.previous.disabled, self.next.disabled = step == 1, step == len(self.turns)
         self.step_label.value = f"exchange <b>{step}</b> of {len(self.turns)}"
-        self.state_label.value = (f'{turn.before.name} → state <span class="smtplearn-state-badge" '
+        self.state_label.value = (f'state {turn.before.name} → <span class="smtplearn-state-badge" '
                                   f'data-state="{turn.after.name}">{turn.after.name}</span>')
         self.exchange_view.value = reply_view(_sent_text(turn), turn.reply)
         self.state_svg.value, self.sequence_svg.value = self._draw(step, turn, partial)
