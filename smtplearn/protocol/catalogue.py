@@ -10,6 +10,7 @@ extension codes we speak), so replies from *other* servers are explained too.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -25,6 +26,8 @@ class Entry:
     text: str
     section: str
     explanation: str
+    #: the reply goes on after its first line (EHLO's extensions, HELP's text)
+    more_lines: bool = False
 
     def __post_init__(self) -> None:
         Reply(self.code, ("",), self.enhanced)  # validates code and enhanced status together
@@ -72,7 +75,8 @@ _ENTRIES: dict[str, Entry] = {
     "helo_ok": Entry(250, None, "{hostname} greets {client}", "RFC 5321 §4.1.1.1",
                      "HELO accepted: plain SMTP, no extensions."),
     "ehlo_ok": Entry(250, None, "{hostname} greets {client}", "RFC 5321 §4.1.1.1",
-                     "EHLO accepted; the following lines list the extensions this server supports."),
+                     "EHLO accepted; the following lines list the extensions this server supports.",
+                     more_lines=True),
     # --- the mail transaction (§4.1.1.2-§4.1.1.4) --------------------------------
     "mail_ok": Entry(250, "2.1.0", "Sender <{address}> OK", "RFC 5321 §4.1.1.2",
                      "The reverse-path (where bounces go) is accepted; a transaction is open."),
@@ -90,7 +94,7 @@ _ENTRIES: dict[str, Entry] = {
                          "RFC 5321 §3.5.3",
                          "VRFY is answered without confirming whether the mailbox exists (stops address harvesting)."),
     "help": Entry(214, "2.0.0", "Commands: {commands}", "RFC 5321 §4.1.1.8",
-                  "Help for humans: the commands this server knows."),
+                  "Help for humans: the commands this server knows.", more_lines=True),
     "quit": Entry(221, "2.0.0", "{hostname} closing connection", "RFC 5321 §4.1.1.10",
                   "Goodbye: the server closes the connection."),
     # --- refusals of syntax and sequence (§4.2.4, §4.1.4) -------------------------
@@ -210,10 +214,35 @@ def reply(name: str, *extra_lines: str, **fields: object) -> Reply:
 _FIXED: dict[str, Reply] = {}
 
 
+def _template_pattern(entry: Entry) -> re.Pattern[str]:
+    """A regex matching the first line ``entry`` makes, whatever its fields hold."""
+    parts = re.split(r"\{\w+\}", entry.text)
+    return re.compile(".*".join(re.escape(part) for part in parts), re.DOTALL)
+
+
+# (code, enhanced, more lines?) -> [(pattern, name)]: how a reply read off the wire finds its entry
+_BY_SHAPE: dict[tuple[int, str | None, bool], list[tuple[re.Pattern[str], str]]] = {}
+for _name, _entry in _ENTRIES.items():
+    _BY_SHAPE.setdefault((_entry.code, _entry.enhanced, _entry.more_lines), []).append(
+        (_template_pattern(_entry), _name))
+
+
+def catalogue_name(answer: Reply) -> str | None:
+    """The catalogue entry a reply was made from: its name if it carries one, else the
+    entry whose code, enhanced status and text it matches (a reply parsed from the
+    wire, sent by our server through any transport). None for other servers' replies."""
+    if answer.name is not None:
+        return answer.name
+    for pattern, name in _BY_SHAPE.get((answer.code, answer.enhanced, len(answer.lines) > 1), ()):
+        if pattern.fullmatch(answer.lines[0]):
+            return name
+    return None
+
+
 def explain(reply_or_code: Reply | int) -> str:
     """One sentence on what a reply means, with the RFC section it comes from."""
     if isinstance(reply_or_code, Reply):
-        entry = CATALOGUE.get(reply_or_code.name or "")
+        entry = CATALOGUE.get(catalogue_name(reply_or_code) or "")
         if entry is not None:
             return f"{entry.explanation} ({entry.section})"
         code = reply_or_code.code
