@@ -199,9 +199,9 @@ def test_long_line_without_crlf_in_pieces_gets_one_500(raw):
 ])
 def test_split_and_bare_lf_commands(raw, chunks):
     ready(raw)
+    raw.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # each write its own segment
     for chunk in chunks:
         raw.send(chunk)
-        time.sleep(0.001)  # encourage separate segments; correctness does not depend on it
     assert raw.code() == 250
 
 

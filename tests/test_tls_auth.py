@@ -381,3 +381,23 @@ def test_client_drops_replies_injected_after_the_220():
     exchanges = client.receive_data(b"220 go\r\n250 injected by a man in the middle\r\n")
     assert [e.reply.code for e in exchanges] == [220]
     assert client.waiting == 0 and client.extensions == {} and client.state is State.GREETED
+
+
+def test_stop_answers_a_tls_session_with_421(cert):
+    srv = Server(certificate=cert, users=USERS, idle_timeout=30).start()
+    client = Client(*srv.address, tls_context=cert.client_context(), timeout=10)
+    client.ehlo(); client.starttls(); client.ehlo()
+    assert client.login("alice", "secret").code == 235
+    srv.stop()
+    assert srv.active_connections == 0
+    assert client.noop().code == 421  # read from the TLS stream: the 421 came encrypted
+    client.close()
+
+
+def test_idle_timeout_after_tls_is_421(cert):
+    with Server(certificate=cert, idle_timeout=0.5) as srv:
+        client = Client(*srv.address, tls_context=cert.client_context(), timeout=10)
+        client.ehlo(); client.starttls(); client.ehlo()
+        assert wait_for(lambda: srv.active_connections == 0)  # we stay silent; it gives up
+        assert client.noop().code == 421
+        client.close()
