@@ -135,7 +135,7 @@ def smtplearn_run(host: str, port: int, message: bytes, mode: str, count: int,
 def smtp_source_run(host: str, port: int, size: int, mode: str, count: int,
                     max_seconds: float) -> Measurement:
     """smtp-source sends ``count`` messages of ``size`` octets; it has no time limit of its
-    own, so ``count`` must be modest and the process is killed after ``max_seconds`` x 5."""
+    own, so ``count`` must be modest; the process is killed after max(30, 10 x ``max_seconds``) s."""
     command = [postfix_binary("smtp-source"), "-m", str(count), "-l", str(size),
                "-f", SENDER, "-t", RECIPIENT, "-M", CLIENT_NAME]
     if mode in ("persistent", "parallel"):
@@ -144,7 +144,7 @@ def smtp_source_run(host: str, port: int, size: int, mode: str, count: int,
         command += ["-s", str(PARALLEL)]
     command.append(f"{host}:{port}")
     started = time.perf_counter()
-    result = subprocess.run(command, capture_output=True, timeout=max(5.0, max_seconds * 5))
+    result = subprocess.run(command, capture_output=True, timeout=max(30.0, max_seconds * 10))
     seconds = time.perf_counter() - started
     if result.returncode != 0:
         raise RuntimeError(f"smtp-source failed ({result.returncode}): {result.stderr.decode()[-500:]}")

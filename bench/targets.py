@@ -44,6 +44,8 @@ TARGETS = (
            "smtplearn", "aiosmtpd", "higher", 2.5),
     Target("server, smtplib, 1 MiB MB/s vs aiosmtpd", "server/smtplib/persistent/1MiB",
            "smtplearn", "aiosmtpd", "higher", 3.0),
+    Target("server, smtp-source, 1 MiB MB/s vs aiosmtpd", "server/smtp-source/persistent/1MiB",
+           "smtplearn", "aiosmtpd", "higher", 3.0),
     Target("NOOP round trip vs smtp-sink", "server/noop_roundtrip", "smtplearn", "smtp-sink",
            "lower", 1.3),
     Target("client vs smtplib (persistent, 1 KiB)", "client/persistent/1KiB", "smtplearn.Client",
