@@ -11,8 +11,9 @@ neither dnspython nor graphviz.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from smtplearn._lazy import lazy_exports
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     from smtplearn.mx.lookup import MXHost, MXLookupError, MXResult, lookup_mx
@@ -29,17 +30,7 @@ _EXPORTS: dict[str, str] = {
     "ZoneResolver": "smtplearn.mx.zone",
 }
 
-__all__ = ["MXHost", "MXLookupError", "MXResult", "ZoneResolver", "lookup_mx", "make_resolver"]  # the keys of _EXPORTS
+__all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module_name = _EXPORTS.get(name)
-    if module_name is None:
-        raise AttributeError(f"module 'smtplearn.mx' has no attribute {name!r}; it exports {', '.join(__all__)}")
-    value = getattr(importlib.import_module(module_name), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
