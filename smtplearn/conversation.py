@@ -222,4 +222,6 @@ class Conversation:
     def state_diagram(self, **options: Any) -> Any:
         """The server's state machine with this session's state lit and its path drawn."""
         from smtplearn.diagrams import state_diagram
+        # draw only what this server offers: no STARTTLS/AUTH edges unless its EHLO listed them
+        options.setdefault("offered", self.extensions)
         return state_diagram(current=self.state, path=self.transcript, **options)

@@ -185,3 +185,17 @@ def test_import_smtplearn_does_not_import_graphviz():
     code = "import sys, smtplearn; smtplearn.state_diagram().source; print('graphviz' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_offered_leaves_out_extensions_the_server_does_not_offer() -> None:
+    """A Pair's server offers no STARTTLS/AUTH: its diagram has neither, nor the AUTH state,
+    while the default draws the whole table."""
+    from smtplearn import Pair, state_diagram
+    pair = Pair()
+    pair.ehlo()
+    source = pair.state_diagram().source
+    assert "STARTTLS" not in source and "AUTH" not in source
+    full = state_diagram().source
+    assert "STARTTLS" in full and "state-AUTH" in full
+    with_tls = state_diagram(offered={"STARTTLS"}).source
+    assert "STARTTLS" in with_tls and "state-AUTH" not in with_tls

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import enum
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from smtplearn.protocol.states import (INITIAL_STATE, TRANSITIONS, WHERE, Signal, State, Trigger,
+from smtplearn.protocol.states import (EXTENSION_VERBS, INITIAL_STATE, TRANSITIONS, WHERE, Signal, State, Trigger,
                                        Verb)
 
 if TYPE_CHECKING:
@@ -218,20 +218,35 @@ def _group(items: Iterable[tuple[Any, Any]]) -> dict[Any, list[Any]]:
     return groups
 
 
-def _edges_from_table(show_errors: bool) -> list[StateEdge]:
+def _edges_from_table(show_errors: bool, offered: Collection[str] | None = None) -> list[StateEdge]:
     """One arrow per (source, target), refusals apart: a loop carries its state's own
     moves and the any-time commands; QUIT's arrow into CLOSED carries 421 too."""
     anytime = set(anytime_triggers())
     moves = [((None, INITIAL_STATE), (EdgeKind.START, None, "220"))]  # §3.1: connect, greeting
-    for state, trigger, reply_class, target in table_moves():
+    table = [m for m in table_moves() if _is_offered(m[1], offered)]
+    reachable = _reachable(table)
+    for state, trigger, reply_class, target in table:
+        if state not in reachable:
+            continue
         kind = (EdgeKind.CLOSE if trigger is Signal.CLOSE_421 else
                 EdgeKind.ANYTIME if trigger in anytime else EdgeKind.MOVE)
         reply = "" if kind is EdgeKind.ANYTIME else reply_code(trigger, reply_class) or ""
         moves.append(((state, target), (kind, trigger, reply)))
     edges = [_edge(key, values) for key, values in _group(moves).items()]
     if show_errors:
-        edges += [_edge(key, values) for key, values in _group(_refusals()).items()]
+        refusals = [(key, value) for key, value in _refusals()
+                    if key[0] in reachable and _is_offered(value[1], offered)]
+        edges += [_edge(key, values) for key, values in _group(refusals).items()]
     return edges
+
+
+def _reachable(moves: Sequence[tuple[State, Trigger, int, State]]) -> set[State]:
+    """The states a session can get to from the start along ``moves``."""
+    seen, frontier = {INITIAL_STATE}, [INITIAL_STATE]
+    while frontier:
+        frontier = [t for s, _, _, t in moves if s in frontier and t not in seen]
+        seen.update(frontier)
+    return seen
 
 
 def _edge(key: tuple[State | None, State], values: list[tuple[EdgeKind, Trigger | None, str]]) -> StateEdge:
@@ -260,16 +275,28 @@ def _refusals() -> list[tuple[tuple[State, State], tuple[EdgeKind, Trigger, str]
     return out
 
 
-def state_graph(current: State | None = None, path: Any = None, show_errors: bool = False) -> StateGraph:
-    """The state machine as nodes and edges, with ``current`` lit and ``path`` numbered."""
+def state_graph(current: State | None = None, path: Any = None, show_errors: bool = False,
+                offered: Collection[str] | None = None) -> StateGraph:
+    """The state machine as nodes and edges, with ``current`` lit and ``path`` numbered.
+
+    ``offered`` (EHLO keywords, e.g. a client's ``extensions``) leaves out the
+    extension commands a server does not offer (``EXTENSION_VERBS``: STARTTLS,
+    AUTH) and any state only they lead to; None draws the whole table.
+    """
     if current is not None and not isinstance(current, State):
         current = State[str(current).upper()]
-    edges = _edges_from_table(show_errors)
+    edges = _edges_from_table(show_errors, offered)
     if path is not None:
         edges = _overlay(edges, path_steps(path))
+    shown = {State.CLOSED, *(e.target for e in edges)}
     nodes = tuple(StateNode(s, WHERE[s], current=s is current, final=not TRANSITIONS[s])
-                  for s in State)
+                  for s in State if s in shown or s is current)
     return StateGraph(nodes, tuple(edges), current)
+
+
+def _is_offered(trigger: Trigger | None, offered: Collection[str] | None) -> bool:
+    keyword = EXTENSION_VERBS.get(trigger) if isinstance(trigger, Verb) else None
+    return offered is None or keyword is None or keyword in offered
 
 
 def _find_edge(edges: Sequence[StateEdge], step: Step) -> int | None:

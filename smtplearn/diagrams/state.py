@@ -11,6 +11,7 @@ find "the MAIL edge" without parsing labels.
 from __future__ import annotations
 
 from html import escape
+from collections.abc import Collection
 from typing import Any
 
 from smtplearn.diagrams.model import EdgeKind, StateEdge, StateGraph, StateNode, state_graph, step_numbers
@@ -189,13 +190,15 @@ def text_summary(graph: StateGraph) -> str:
 
 
 def state_diagram(current: State | str | None = None, path: Any = None, show_errors: bool = False,
-                  *, title: str = "") -> Diagram:
+                  *, title: str = "", offered: Collection[str] | None = None) -> Diagram:
     """The SMTP server's state machine, drawn from ``TRANSITIONS`` and nothing else.
 
     ``current`` lights one state; ``path`` (a Transcript, a Pair or Client, or a
     list of states) draws the route a session took, each edge numbered with the
     steps that took it (the transcript's # column); ``show_errors`` adds the
     refusals as self-loops, because a refused command leaves the state unchanged.
+    ``offered`` (the server's EHLO keywords) leaves out STARTTLS and AUTH when the
+    server does not offer them; by default the whole table is drawn.
     """
-    graph = state_graph(current, path, show_errors)
+    graph = state_graph(current, path, show_errors, offered)
     return Diagram(dot_source(graph, title), text_summary(graph), name="state diagram")
