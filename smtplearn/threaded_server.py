@@ -12,6 +12,7 @@ import itertools
 import socket
 import ssl
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -26,14 +27,18 @@ from smtplearn.transcript import Transcript
 
 #: RFC 5321 §4.5.3.2.7: a server should wait at least 5 minutes for the next command
 DEFAULT_IDLE_TIMEOUT = 300.0
+#: how often a connection's thread checks for stop() while its client is silent (seconds)
+POLL_INTERVAL = 0.2
 
 
 class _Connection:
-    """One client: its socket, session, transcript, and the lock that orders replies."""
+    """One client: its socket, session and transcript. Only the connection's own thread
+    touches the session and writes to the socket (a TLS socket must not be written from two
+    threads); ``stopping`` asks that thread to answer 421 and close."""
 
     def __init__(self, sock: socket.socket, session: ServerSession, transcript: Transcript) -> None:
         self.sock, self.session, self.transcript = sock, session, transcript
-        self.lock = threading.Lock()
+        self.stopping = threading.Event()
 
 
 class Server:
@@ -111,9 +116,7 @@ class Server:
         with self._connections_lock:
             open_connections = list(self._connections.items())
         for _, conn in open_connections:
-            with conn.lock:
-                self._deliver(conn, conn.session.close("shutdown"))
-                _shutdown(conn.sock)
+            conn.stopping.set()  # each thread sees it within POLL_INTERVAL
         for thread, _ in open_connections:
             thread.join(timeout)
 
@@ -183,26 +186,31 @@ class Server:
         with self._connections_lock:
             conn = self._connections[me]
         self.transcripts.append(conn.transcript)
-        sock.settimeout(self.idle_timeout)
+        # wake up every POLL_INTERVAL to notice stop() and the idle timeout
+        sock.settimeout(min(self.idle_timeout, POLL_INTERVAL))
+        idle_until = time.monotonic() + self.idle_timeout
         try:
-            with conn.lock:
-                self._deliver(conn, conn.session.start())
+            self._deliver(conn, conn.session.start())
             while conn.session.state is not State.CLOSED:
                 if conn.session.tls_pending and not self._start_tls(conn):
                     break
                 try:
                     data = conn.sock.recv(65536)
                 except TimeoutError:
-                    with conn.lock:
+                    if conn.stopping.is_set():  # stop(): §3.8, 421 to an open session
+                        self._deliver(conn, conn.session.close("shutdown"))
+                        break
+                    if time.monotonic() >= idle_until:
                         self._deliver(conn, conn.session.close("timeout"))
-                    break
+                        break
+                    continue
                 except OSError:
                     data = b""
-                with conn.lock:
-                    if not data:
-                        self._deliver(conn, conn.session.connection_lost())
-                        break
-                    self._deliver(conn, conn.session.receive_data(data))
+                idle_until = time.monotonic() + self.idle_timeout
+                if not data:
+                    self._deliver(conn, conn.session.connection_lost())
+                    break
+                self._deliver(conn, conn.session.receive_data(data))
         finally:
             _shutdown(conn.sock)
             if conn.sock is not sock:
@@ -219,16 +227,14 @@ class Server:
         try:
             tls_sock = self.tls_context.wrap_socket(conn.sock, server_side=True)
         except (OSError, ValueError) as err:  # ssl.SSLError is an OSError
-            with conn.lock:
-                conn.transcript.note(f"TLS handshake failed: {err}", source=self.hostname, kind="tls")
-                self._deliver(conn, conn.session.connection_lost())
+            conn.transcript.note(f"TLS handshake failed: {err}", source=self.hostname, kind="tls")
+            self._deliver(conn, conn.session.connection_lost())
             return False
         from smtplearn.tls import describe
-        with conn.lock:
-            conn.sock = tls_sock
-            conn.session.tls_started()
-            conn.transcript.note(f"TLS handshake: {describe(tls_sock)}",
-                                 source=conn.session.peer or "client", target=self.hostname, kind="tls")
+        conn.sock = tls_sock
+        conn.session.tls_started()
+        conn.transcript.note(f"TLS handshake: {describe(tls_sock)}",
+                             source=conn.session.peer or "client", target=self.hostname, kind="tls")
         return True
 
     def _deliver(self, conn: _Connection, events: list[Event]) -> None:
