@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import smtplearn
 from smtplearn.diagrams import sequence_diagram
-from smtplearn.diagrams.model import sequence_rows
+from smtplearn.diagrams.sequence_model import sequence_rows
 from smtplearn.render.html import REPLY_CLASSES
 from smtplearn.transcript import Transcript
 

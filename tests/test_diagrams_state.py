@@ -8,7 +8,7 @@ import pytest
 
 import smtplearn
 from smtplearn.diagrams import DotNotFoundError, state_diagram
-from smtplearn.diagrams.model import REPLY_CODES, EdgeKind, state_graph
+from smtplearn.diagrams.state_model import REPLY_CODES, EdgeKind, state_graph
 from smtplearn.protocol.states import TRANSITIONS, Signal, State, Verb
 
 EDGE = re.compile(r"^\s+(\w+) -> (\w+) \[(.*)\];$", re.M)

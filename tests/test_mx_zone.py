@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smtplearn.mx import ZoneResolver, lookup_mx
-from smtplearn.mx.lookup import DNSTimeout, NameserversFailed, NoMailRecords, normalise_domain
+from smtplearn.mx.lookup import DNSTimeout, NameserversFailed, NoMailRecords
+from smtplearn.mx.names import normalise_domain
 
 SHOP = """
 $ORIGIN shop.example.

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from html import escape
 from typing import TYPE_CHECKING
 
-from smtplearn.diagrams.model import Row, RowKind, SequenceModel, sequence_rows, text_width
+from smtplearn.diagrams.sequence_model import Row, RowKind, SequenceModel, sequence_rows
+from smtplearn.diagrams.text import text_width
 from smtplearn.diagrams.render import Diagram
 
 if TYPE_CHECKING:

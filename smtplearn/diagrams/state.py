@@ -14,7 +14,7 @@ from html import escape
 from collections.abc import Collection
 from typing import Any
 
-from smtplearn.diagrams.model import EdgeKind, StateEdge, StateGraph, StateNode, state_graph, step_numbers
+from smtplearn.diagrams.state_model import EdgeKind, StateEdge, StateGraph, StateNode, state_graph, step_numbers
 from smtplearn.diagrams.render import Diagram
 from smtplearn.protocol.states import State
 

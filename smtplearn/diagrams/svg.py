@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from html import escape
 
-from smtplearn.diagrams.model import Row, RowKind, printable
+from smtplearn.diagrams.sequence_model import Row, RowKind
+from smtplearn.diagrams.text import printable
 from smtplearn.diagrams.sequence import CHAR, FONT_SIZE, HEAD_H, LINE, PAD, TOP, Layout, Placed
 from smtplearn.render.html import REPLY_CLASSES
 
@@ -141,7 +142,7 @@ def svg_document(lay: Layout) -> str:
            f'viewBox="0 0 {lay.width:.0f} {lay.height:.0f}" font-family="{MONO}" font-size="{FONT_SIZE}" '
            f'style="white-space:pre" xml:space="preserve" class="smtplearn-sequence">',
            f"<title>{escape(title)}: sequence diagram, {turns} exchanges</title>",
-           f'<rect width="100%" height="100%" fill="#ffffff"/>',
+           '<rect width="100%" height="100%" fill="#ffffff"/>',
            _t(16, 26, title, fill=INK, font_family=SANS, font_size="15", font_weight="bold")]
     out += _legend(lay)
     # alternate shading per exchange: a long session reads as a list of turns

@@ -7,27 +7,25 @@ RFC 7505's null MX ("this domain accepts no mail").
 
 It asks DNS through one method only, ``resolver.resolve(name, rdtype)``, so the
 real resolver (resolver.py) and the offline ``ZoneResolver`` (zone.py) run this
-same code. It also checks domain names (IDNA, lengths, letters-digits-hyphens)
-before any packet is sent. dnspython is imported inside the functions, so
+same code. Names are checked first (names.py: IDNA, lengths,
+letters-digits-hyphens), before any packet is sent. dnspython is imported inside the functions, so
 ``import smtplearn`` stays light.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import random
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-import idna
+from smtplearn.mx.names import normalise_domain, to_unicode
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     import graphviz
 
 __all__ = [
     "DNSTimeout", "DomainNotFound", "MXHost", "MXLookupError", "MXResult", "NameserversFailed",
-    "NoMailRecords", "NoResolverConfigured", "lookup_mx", "normalise_domain", "to_unicode",
+    "NoMailRecords", "NoResolverConfigured", "lookup_mx",
 ]
 
 # RFC 5321 §5.1 / §4.5.4.1: what a sender does with each kind of failure.
@@ -303,85 +301,6 @@ def _cname_notes(ascii_name: str, unicode_name: str, canonical: str) -> list[str
     note = (f"{unicode_name} is an alias (CNAME) for {to_unicode(canonical)}; RFC 5321 §5.1: the "
             "resulting name is processed as if it were the initial name")
     return [note]
-
-
-# ---------------------------------------------------------------- domain names
-MAX_LABEL = 63  # RFC 1035 §2.3.4: labels are 63 octets or less
-MAX_NAME = 253  # RFC 1035 §2.3.4: 255 octets on the wire, i.e. 253 characters without the final dot
-# RFC 5321 §4.1.2: sub-domain = Let-dig [Ldh-str] -- letters, digits, hyphens, not at either end
-_LDH = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?")
-NAME_RULES = ("allowed: labels of letters, digits and hyphens (not first or last), 1-63 characters each, "
-              "253 in all, joined by dots; Unicode names such as bücher.example are converted with IDNA")
-
-
-def normalise_domain(domain: str) -> tuple[str, str]:
-    """Return ``(ascii, unicode)`` forms of a domain, or raise ValueError saying what is wrong.
-
-    Upper case and a trailing dot are normalised away; Unicode is mapped with
-    UTS #46 and encoded to A-labels (``xn--``) with IDNA, because DNS stores only
-    ASCII (RFC 5890). IP addresses are refused: there is nothing to look up.
-    """
-    if not isinstance(domain, str):
-        raise TypeError(f"domain must be a str, not {type(domain).__name__}")
-    text = domain.strip()
-    if "@" in text:
-        raise ValueError(f"{domain!r} looks like an email address; MX lookup takes only the domain after "
-                         f"the '@', here {text.rpartition('@')[2]!r}")
-    _refuse_address_literal(domain, text)
-    try:
-        mapped = idna.uts46_remap(text, std3_rules=False, transitional=False)
-    except idna.IDNAError as exc:
-        raise ValueError(f"{domain!r} is not a valid domain name ({exc}); {NAME_RULES}") from None
-    mapped = mapped.removesuffix(".")  # RFC 1035 §5.1: a final dot means absolute
-    if not mapped:
-        raise ValueError(f"empty domain name {domain!r}; {NAME_RULES}")
-    name = ".".join(_ascii_label(domain, label) for label in mapped.split("."))
-    if len(name) > MAX_NAME:
-        raise ValueError(f"{domain[:40]!r}... is {len(name)} characters long in DNS form; {NAME_RULES}")
-    if name.rpartition(".")[2].isdigit():  # RFC 3696 §2: a top-level label is never all digits
-        raise ValueError(f"{domain!r} ends in an all-digit label, so it is an IP address or a typo, "
-                         f"not a domain name; {NAME_RULES}")
-    return name, to_unicode(name)
-
-
-def to_unicode(name: str) -> str:
-    """``xn--bcher-kva.example`` -> ``bücher.example``; names that do not decode stay ASCII."""
-    try:
-        return ".".join(idna.ulabel(label) if label.startswith("xn--") else label for label in name.split("."))
-    except idna.IDNAError:
-        return name
-
-
-def _ascii_label(domain: str, label: str) -> str:
-    if not label:
-        raise ValueError(f"{domain!r} has an empty label (two dots in a row, or a leading dot); {NAME_RULES}")
-    if not label.isascii():
-        try:
-            label = idna.alabel(label).decode("ascii")
-        except idna.IDNAError as exc:
-            raise ValueError(f"label {label!r} of {domain!r} is not valid IDNA ({exc}); {NAME_RULES}") from None
-    if len(label) > MAX_LABEL:
-        raise ValueError(f"label {label[:12]}... is {len(label)} characters; {NAME_RULES}")
-    if not _LDH.fullmatch(label):
-        bad = next((c for c in label if not (c.isascii() and (c.isalnum() or c == "-"))), None)
-        what = f"contains {bad!r}" if bad else "starts or ends with a hyphen"
-        raise ValueError(f"label {label!r} of {domain!r} {what}; {NAME_RULES}")
-    if label.startswith("xn--") and to_unicode(label) == label:
-        raise ValueError(f"label {label!r} of {domain!r} starts with xn-- but is not valid punycode; {NAME_RULES}")
-    return label
-
-
-def _refuse_address_literal(domain: str, text: str) -> None:
-    inner = text[1:-1] if text.startswith("[") and text.endswith("]") else text
-    inner = inner[5:] if inner.lower().startswith("ipv6:") else inner
-    try:
-        ipaddress.ip_address(inner)
-    except ValueError:
-        return
-    # RFC 5321 §4.1.3 / §5.1: mail to an address literal goes straight to that address, no MX lookup
-    raise ValueError(f"{domain!r} is an IP address, not a domain name, so there is no MX to look up: mail "
-                     "to an address literal like [192.0.2.1] goes straight to that address (RFC 5321 "
-                     "§4.1.3). Give a name such as example.com")
 
 
 # ---------------------------------------------------------------- DNS plumbing

@@ -37,7 +37,7 @@ import dns.resolver
 import dns.rrset
 import dns.zone
 
-from smtplearn.mx.lookup import normalise_domain
+from smtplearn.mx.names import normalise_domain
 
 __all__ = ["ZoneNameserver", "ZoneResolver"]
 
