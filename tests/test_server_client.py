@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from smtplearn import Client, Server, SMTPConnectError, SMTPTimeoutError, State
-from smtplearn.protocol import CATALOGUE, Command, Exchange, MessageAccepted, Verb
+from smtplearn.protocol import CATALOGUE, Command, Verb
 
 
 def wait_until(condition, timeout: float = 5.0) -> bool:  # type: ignore[no-untyped-def]

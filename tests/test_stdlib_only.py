@@ -41,7 +41,7 @@ def imported_modules(tree: ast.AST) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             names.add(node.module)
         elif isinstance(node, ast.ImportFrom):
-            pytest.fail(f"relative import in smtplearn/protocol: write 'from smtplearn.protocol... import'")
+            pytest.fail("relative import in smtplearn/protocol: write 'from smtplearn.protocol... import'")
     return names
 
 
