@@ -223,5 +223,5 @@ class Conversation:
         """The server's state machine with this session's state lit and its path drawn."""
         from smtplearn.diagrams import state_diagram
         # draw only what this server offers: no STARTTLS/AUTH edges unless its EHLO listed them
-        options.setdefault("offered", self.extensions)
+        options.setdefault("offered", set(self.extensions))
         return state_diagram(current=self.state, path=self.transcript, **options)

@@ -199,3 +199,15 @@ def test_offered_leaves_out_extensions_the_server_does_not_offer() -> None:
     assert "STARTTLS" in full and "state-AUTH" in full
     with_tls = state_diagram(offered={"STARTTLS"}).source
     assert "STARTTLS" in with_tls and "state-AUTH" not in with_tls
+
+
+def test_a_path_brings_the_extensions_its_server_offered() -> None:
+    """The player draws a finished transcript: STARTTLS/AUTH appear only if that server's EHLO listed them."""
+    from smtplearn import Pair, state_diagram
+    pair = Pair()
+    pair.ehlo()
+    assert "state-AUTH" not in state_diagram(path=pair.transcript).source
+    helo_only = Pair()
+    helo_only.helo()
+    assert "STARTTLS" not in state_diagram(path=helo_only.transcript).source
+    assert "state-AUTH" in state_diagram(path=[State.GREETED, State.READY]).source  # no hello seen: whole table

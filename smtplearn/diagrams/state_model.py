@@ -174,6 +174,18 @@ def path_steps(path: Any) -> list[Step]:
     return [Step(n, a, b) for n, (a, b) in enumerate(zip(states, states[1:]), start=1)]
 
 
+def offered_in(path: Any) -> set[str] | None:
+    """The EHLO keywords the server of ``path`` (a session's transcript) advertised last,
+    an empty set after a plain HELO, or None when the path shows no greeting at all."""
+    from smtplearn.protocol.client import parse_extensions
+    transcript = getattr(path, "transcript", path)
+    turns = [e for e in getattr(transcript, "entries", ()) if getattr(e, "trigger", None) in (Verb.EHLO, Verb.HELO)
+             and e.reply.code == 250]
+    if not turns:
+        return None
+    return set(parse_extensions(turns[-1].reply)) if turns[-1].trigger is Verb.EHLO else set()
+
+
 def _group(items: Iterable[tuple[Any, Any]]) -> dict[Any, list[Any]]:
     groups: dict[Any, list[Any]] = {}
     for key, value in items:
@@ -244,10 +256,13 @@ def state_graph(current: State | None = None, path: Any = None, show_errors: boo
 
     ``offered`` (EHLO keywords, e.g. a client's ``extensions``) leaves out the
     extension commands a server does not offer (``EXTENSION_VERBS``: STARTTLS,
-    AUTH) and any state only they lead to; None draws the whole table.
+    AUTH) and any state only they lead to. By default it is what the ``path``'s
+    server offered; with no path, or no hello in it, the whole table is drawn.
     """
     if current is not None and not isinstance(current, State):
         current = State[str(current).upper()]
+    if offered is None and path is not None:
+        offered = offered_in(path)
     edges = _edges_from_table(show_errors, offered)
     if path is not None:
         edges = _overlay(edges, path_steps(path))

@@ -151,7 +151,7 @@ class ClientSession:
         else:
             after = state_after(before, pending.trigger, answer.code) if pending.trigger else before
         if pending.trigger is Verb.EHLO and answer.code == 250:
-            self.extensions = _parse_extensions(answer)
+            self.extensions = parse_extensions(answer)
         if pending.trigger is Verb.STARTTLS and answer.code == 220:
             self.extensions = {}  # RFC 3207 §4.2: forget what the server said before TLS
         self.state = after
@@ -175,7 +175,7 @@ class ClientSession:
                      if v not in EXTENSION_VERBS or EXTENSION_VERBS[v] in self.extensions)
 
 
-def _parse_extensions(ehlo: Reply) -> dict[str, str]:
+def parse_extensions(ehlo: Reply) -> dict[str, str]:
     """EHLO keywords and their parameters, from the lines after the first (§4.1.1.1)."""
     extensions = {}
     for line in ehlo.lines[1:]:
