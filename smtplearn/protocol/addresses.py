@@ -92,6 +92,11 @@ def parse_path(text: str, *, allow_null: bool, allow_postmaster: bool) -> tuple[
 
 def _closing_bracket(text: str) -> int:
     """Index of the ">" that closes the path, skipping quoted local parts."""
+    end = text.find(">")
+    if end > 0 and '"' not in text[:end]:  # the usual case, no quoted local part: found in C
+        if "<" in text[1:end]:
+            raise _bad("a path has one pair of angle brackets, e.g. <alice@example.org>")
+        return end
     quoted = escaped = False
     for i, ch in enumerate(text[1:], start=1):
         if escaped:

@@ -9,6 +9,7 @@ through ``states.state_after``.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
@@ -260,8 +261,8 @@ class ServerSession:
         """Send ``answer`` and move the state the one way the table allows."""
         after = state_after(before, trigger, answer.code) if trigger else self.state
         self.state = after
-        if after not in TRANSACTION_STATES:
-            self.envelope = Envelope()
+        if before in TRANSACTION_STATES and after not in TRANSACTION_STATES:
+            self.envelope = Envelope()  # the transaction is over (§4.1.1.5); MAIL starts the next
         self._outbox += answer.to_bytes()
         events: list[Event] = [Exchange(trigger, sent, command, answer, before, after, size)]
         if answer.name not in NOT_ERRORS:
@@ -380,7 +381,7 @@ class ServerSession:
         peer = f" ({self.peer})" if self.peer else ""
         recipient = f"\r\n\tfor <{envelope.rcpt_tos[0]}>" if len(envelope.rcpt_tos) == 1 else ""
         line = (f"Received: from {self.helo}{peer}\r\n\tby {self.hostname} (smtplearn) "
-                f"with {protocol} id {queue_id}{recipient};\r\n\t{format_datetime(self._clock())}\r\n")
+                f"with {protocol} id {queue_id}{recipient};\r\n\t{_date(self._clock())}\r\n")
         return line.encode("utf-8")
 
     def _reset(self, command: Command) -> Reply:
@@ -445,6 +446,18 @@ def bad_sequence(state: State, verb: Verb, allowed: tuple[Verb, ...]) -> Reply:
     """503, naming what was wrong and what is allowed instead (§4.1.4)."""
     return reply("bad_sequence", verb=verb.value, where=WHERE[state],
                  allowed=", ".join(v.value for v in allowed))
+
+
+def _date(moment: datetime) -> str:
+    """The RFC 5322 §3.3 date of a ``Received:`` line, to the second."""
+    return _date_of_second(moment.replace(microsecond=0), moment.tzinfo)
+
+
+@functools.lru_cache(maxsize=4)
+def _date_of_second(moment: datetime, zone: object) -> str:
+    # format_datetime costs ~6 us, and a busy server stamps many messages in the same second.
+    # ``zone`` is part of the key: the same instant in two zones is one datetime, two texts.
+    return format_datetime(moment)
 
 
 def _error(name: str, **fields: object) -> RemoteProtocolError:
