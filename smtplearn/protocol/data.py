@@ -19,7 +19,8 @@ END_OF_DATA = b"\r\n.\r\n"  # §4.1.1.4
 
 def crlf_lines(body: bytes) -> bytes:
     """``body`` with every line ending a CRLF, the last one too (§2.3.8 allows no other)."""
-    if b"\n" in body or b"\r" in body:
+    crlf = body.count(b"\r\n")
+    if body.count(b"\n") != crlf or body.count(b"\r") != crlf:  # only then rewrite (a regex is slow)
         body = re.sub(rb"\r\n|\r|\n", b"\r\n", body)
     if body and not body.endswith(b"\r\n"):
         body += b"\r\n"
@@ -31,7 +32,9 @@ def dot_stuff(body: bytes) -> bytes:
     the text ends with CRLF, and then comes the ".<CRLF>" line.
     """
     body = crlf_lines(body)
-    stuffed = (b"\r\n" + body).replace(b"\r\n.", b"\r\n..")[2:]
+    stuffed = body.replace(b"\r\n.", b"\r\n..")  # every line but the first...
+    if stuffed.startswith(b"."):
+        stuffed = b"." + stuffed                   # ...and the first
     return stuffed + b".\r\n"
 
 

@@ -120,33 +120,29 @@ class ReplyReader:
     """
 
     def __init__(self, max_line: int = 512 * 8) -> None:
-        self._buffer = bytearray()
+        self._partial = b""  # the start of a line whose LF has not come yet
         self._lines: list[bytes] = []
         self._max_line = max_line
 
     def feed(self, data: bytes) -> list[Reply]:
-        self._buffer += data
+        *complete, self._partial = (self._partial + bytes(data)).split(b"\n")
+        if len(self._partial) > self._max_line:
+            raise RemoteProtocolError(f"server sent a reply line longer than {self._max_line} octets")
         replies: list[Reply] = []
-        while True:
-            end = self._buffer.find(b"\n")
-            if end < 0:
-                if len(self._buffer) > self._max_line:
-                    raise RemoteProtocolError(
-                        f"server sent a reply line longer than {self._max_line} octets")
-                return replies
-            line = bytes(self._buffer[:end]).rstrip(b"\r")
-            del self._buffer[:end + 1]
+        for line in complete:
+            line = line.rstrip(b"\r")
             if len(line) < 3 or not line[:3].isdigit() or line[3:4] not in (b"", b" ", b"-"):
                 raise RemoteProtocolError(f"malformed reply line from server: {line[:80]!r}")
             self._lines.append(line)
             if line[3:4] != b"-":
                 replies.append(parse_reply_lines(self._lines))
                 self._lines = []
+        return replies
 
     @property
     def pending(self) -> bool:
         """True while part of a reply has arrived but not its last line."""
-        return bool(self._lines or self._buffer)
+        return bool(self._lines or self._partial)
 
 
 def parse_reply_lines(lines: list[bytes]) -> Reply:
@@ -157,7 +153,8 @@ def parse_reply_lines(lines: list[bytes]) -> Reply:
     code = int(lines[0][:3])
     texts = [line[4:].decode("utf-8", "replace") for line in lines]
     enhanced = None
-    found = [_ENHANCED.match(t) for t in texts]
+    # an enhanced code starts "2." (or 4., 5.); most replies without one are told by that alone
+    found = [_ENHANCED.match(t) for t in texts] if texts[0][1:2] == "." else [None]
     if all(found) and len({m.group(0).strip() for m in found if m}) == 1:
         first = found[0]
         assert first is not None
