@@ -16,8 +16,6 @@ client would not misbehave.
 
 from __future__ import annotations
 
-import socket
-import struct
 import threading
 import time
 
@@ -25,55 +23,7 @@ import pytest
 
 from smtplearn import Client, Server
 from smtplearn.protocol import Limits
-
-
-class Raw:
-    def __init__(self, address, timeout: float = 10.0) -> None:
-        self.sock = socket.create_connection(address, timeout=timeout)
-        self.buffer = b""
-
-    def send(self, data: bytes) -> None:
-        self.sock.sendall(data)
-
-    def reply(self) -> bytes:
-        lines = []
-        while True:
-            while b"\r\n" not in self.buffer:
-                chunk = self.sock.recv(65536)
-                if not chunk:
-                    raise ConnectionError(f"server closed; unread: {self.buffer!r}")
-                self.buffer += chunk
-            line, self.buffer = self.buffer.split(b"\r\n", 1)
-            lines.append(line)
-            if line[3:4] != b"-":
-                return b"\r\n".join(lines)
-
-    def ask(self, line: bytes) -> bytes:
-        self.send(line + b"\r\n")
-        return self.reply()
-
-    def closed(self) -> bool:
-        try:
-            return self.sock.recv(1) == b""
-        except ConnectionResetError:
-            return True
-
-    def reset(self) -> None:
-        """Close with a TCP RST instead of a FIN (SO_LINGER 0): a crashed client."""
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        self.sock.close()
-
-    def close(self) -> None:
-        self.sock.close()
-
-
-def wait_for(predicate, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return predicate()
+from wire import RawPeer as Raw, wait_for
 
 
 def open_transaction(address) -> Raw:

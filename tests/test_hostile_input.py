@@ -16,49 +16,9 @@ import pytest
 
 from smtplearn import Client, Server
 from smtplearn.protocol import Limits
+from wire import RawPeer as Raw, wait_for
 
 GREETING = b"220 "
-
-
-class Raw:
-    """A raw SMTP peer: send any bytes, read whole replies, each with a deadline."""
-
-    def __init__(self, address, timeout: float = 10.0) -> None:
-        self.sock = socket.create_connection(address, timeout=timeout)
-        self.buffer = b""
-
-    def send(self, data: bytes) -> None:
-        self.sock.sendall(data)
-
-    def reply(self) -> bytes:
-        lines = []
-        while True:
-            while b"\r\n" not in self.buffer:
-                chunk = self.sock.recv(65536)
-                if not chunk:
-                    raise ConnectionError(f"server closed; unread: {self.buffer!r}")
-                self.buffer += chunk
-            line, self.buffer = self.buffer.split(b"\r\n", 1)
-            lines.append(line)
-            if line[3:4] != b"-":
-                return b"\r\n".join(lines)
-
-    def code(self) -> int:
-        return int(self.reply()[:3])
-
-    def ask(self, line: bytes) -> int:
-        self.send(line + b"\r\n")
-        return self.code()
-
-    def closed(self) -> bool:
-        """True when the server has hung up (read returns nothing)."""
-        try:
-            return self.sock.recv(1) == b""
-        except ConnectionResetError:
-            return True
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 @pytest.fixture(scope="module")
@@ -76,35 +36,26 @@ def raw(server):
     peer.close()
 
 
-def wait_for(predicate, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return predicate()
-
-
 # State probes: a command whose reply tells which state the session is in.
 def in_greeted(raw: Raw) -> bool:
-    return raw.ask(b"MAIL FROM:<probe@example.org>") == 503
+    return raw.ask_code(b"MAIL FROM:<probe@example.org>") == 503
 
 
 def in_ready(raw: Raw) -> bool:
     """READY: RCPT is refused (no MAIL) but a MAIL would be taken; leave it READY."""
-    return raw.ask(b"RCPT TO:<probe@example.org>") == 503 and raw.ask(b"NOOP") == 250
+    return raw.ask_code(b"RCPT TO:<probe@example.org>") == 503 and raw.ask_code(b"NOOP") == 250
 
 
 def in_mail(raw: Raw) -> bool:
-    return raw.ask(b"DATA") == 503 and raw.ask(b"MAIL FROM:<x@example.org>") == 503
+    return raw.ask_code(b"DATA") == 503 and raw.ask_code(b"MAIL FROM:<x@example.org>") == 503
 
 
 def in_rcpt(raw: Raw) -> bool:
-    return raw.ask(b"MAIL FROM:<x@example.org>") == 503 and raw.ask(b"NOOP") == 250
+    return raw.ask_code(b"MAIL FROM:<x@example.org>") == 503 and raw.ask_code(b"NOOP") == 250
 
 
 def ready(raw: Raw) -> Raw:
-    assert raw.ask(b"EHLO client.test") == 250
+    assert raw.ask_code(b"EHLO client.test") == 250
     return raw
 
 
@@ -150,20 +101,20 @@ assert len(DOMAIN_189) == 189
 ])
 def test_hostile_command_in_ready(raw, line, code):
     ready(raw)
-    assert raw.ask(line) == code
+    assert raw.ask_code(line) == code
     assert in_ready(raw)
 
 
 def test_path_of_exactly_256_octets_is_accepted(raw):
     ready(raw)
-    assert raw.ask(b"MAIL FROM:<" + b"a" * 64 + b"@" + DOMAIN_189 + b">") == 250
+    assert raw.ask_code(b"MAIL FROM:<" + b"a" * 64 + b"@" + DOMAIN_189 + b">") == 250
     assert in_mail(raw)
 
 
 def test_smtputf8_address_with_the_parameter(raw):
     ready(raw)
-    assert raw.ask("MAIL FROM:<jörg@example.org> SMTPUTF8".encode()) == 250
-    assert raw.ask("RCPT TO:<zoë@exämple.org>".encode()) == 250
+    assert raw.ask_code("MAIL FROM:<jörg@example.org> SMTPUTF8".encode()) == 250
+    assert raw.ask_code("RCPT TO:<zoë@exämple.org>".encode()) == 250
     assert in_rcpt(raw)
 
 
@@ -177,8 +128,8 @@ def test_smtputf8_address_with_the_parameter(raw):
 ])
 def test_hostile_recipient(raw, line, code):
     ready(raw)
-    raw.ask(b"MAIL FROM:<a@example.org>")
-    assert raw.ask(line) == code
+    raw.ask_code(b"MAIL FROM:<a@example.org>")
+    assert raw.ask_code(line) == code
     assert in_mail(raw)
 
 
@@ -208,10 +159,10 @@ def test_split_and_bare_lf_commands(raw, chunks):
 # -- messages ------------------------------------------------------------------------------
 def transaction(raw: Raw, recipients: int = 1) -> None:
     ready(raw)
-    assert raw.ask(b"MAIL FROM:<a@example.org>") == 250
+    assert raw.ask_code(b"MAIL FROM:<a@example.org>") == 250
     for n in range(recipients):
-        assert raw.ask(b"RCPT TO:<r%d@example.org>" % n) == 250
-    assert raw.ask(b"DATA") == 354
+        assert raw.ask_code(b"RCPT TO:<r%d@example.org>" % n) == 250
+    assert raw.ask_code(b"DATA") == 354
 
 
 def test_oversize_message_actual_size(server, raw):
@@ -230,7 +181,7 @@ def test_text_line_over_1000_octets_refused(server, raw):
     transaction(raw)
     raw.send(b"y" * 999 + b"\r\n.\r\n")  # 1001 octets with its CRLF (§4.5.3.1.6)
     assert raw.code() == 554
-    transaction_ok = raw.ask(b"NOOP") == 250
+    transaction_ok = raw.ask_code(b"NOOP") == 250
     assert transaction_ok and len(server.mailbox) == before
 
 
@@ -243,12 +194,12 @@ def test_text_line_of_1000_octets_accepted(server, raw):
 def test_101_recipients(server, raw):
     transaction_recipients = 100
     ready(raw)
-    raw.ask(b"MAIL FROM:<a@example.org>")
+    raw.ask_code(b"MAIL FROM:<a@example.org>")
     for n in range(transaction_recipients):
-        assert raw.ask(b"RCPT TO:<r%d@example.org>" % n) == 250
+        assert raw.ask_code(b"RCPT TO:<r%d@example.org>" % n) == 250
     for n in range(100, 105):
-        assert raw.ask(b"RCPT TO:<r%d@example.org>" % n) == 452  # §4.5.3.1.10
-    assert raw.ask(b"DATA") == 354
+        assert raw.ask_code(b"RCPT TO:<r%d@example.org>" % n) == 452  # §4.5.3.1.10
+    assert raw.ask_code(b"DATA") == 354
     raw.send(b"Subject: many\r\n\r\nhi\r\n.\r\n")
     reply = raw.reply()
     assert reply.startswith(b"250")
@@ -283,32 +234,32 @@ def test_nul_and_invalid_utf8_in_message_text_are_kept(server, raw):
 
 # -- RSET everywhere -------------------------------------------------------------------------
 def test_rset_in_greeted(raw):
-    assert raw.ask(b"RSET") == 250
+    assert raw.ask_code(b"RSET") == 250
     assert in_greeted(raw)
 
 
 def test_rset_in_ready(raw):
     ready(raw)
-    assert raw.ask(b"RSET") == 250
+    assert raw.ask_code(b"RSET") == 250
     assert in_ready(raw)
 
 
 def test_rset_in_mail(raw):
     ready(raw)
-    raw.ask(b"MAIL FROM:<a@example.org>")
-    assert raw.ask(b"RSET") == 250
+    raw.ask_code(b"MAIL FROM:<a@example.org>")
+    assert raw.ask_code(b"RSET") == 250
     assert in_ready(raw)
 
 
 def test_rset_in_rcpt(server, raw):
     ready(raw)
-    raw.ask(b"MAIL FROM:<a@example.org>")
-    raw.ask(b"RCPT TO:<b@example.org>")
-    assert raw.ask(b"RSET") == 250
+    raw.ask_code(b"MAIL FROM:<a@example.org>")
+    raw.ask_code(b"RCPT TO:<b@example.org>")
+    assert raw.ask_code(b"RSET") == 250
     assert in_ready(raw)
-    assert raw.ask(b"MAIL FROM:<c@example.org>") == 250  # a fresh envelope, not the old one
-    assert raw.ask(b"RCPT TO:<d@example.org>") == 250
-    assert raw.ask(b"DATA") == 354
+    assert raw.ask_code(b"MAIL FROM:<c@example.org>") == 250  # a fresh envelope, not the old one
+    assert raw.ask_code(b"RCPT TO:<d@example.org>") == 250
+    assert raw.ask_code(b"DATA") == 354
     raw.send(b"x\r\n.\r\n")
     reply = raw.reply()
     stored = next(m for m in server.mailbox if m.queue_id == reply.rsplit(b" ", 1)[1].decode())
@@ -328,12 +279,12 @@ def test_rset_in_auth_is_not_an_answer():
         raw = Raw(srv.address)
         raw.reply()
         ready(raw)
-        assert raw.ask(b"AUTH PLAIN") == 334
-        assert raw.ask(b"RSET") == 501  # in AUTH a line is base64 (RFC 4954 §4), not a command
+        assert raw.ask_code(b"AUTH PLAIN") == 334
+        assert raw.ask_code(b"RSET") == 501  # in AUTH a line is base64 (RFC 4954 §4), not a command
         assert in_ready(raw)
-        assert raw.ask(b"AUTH LOGIN") == 334
-        assert raw.ask(b"RSET") == 334  # "RSET" is valid base64 of a (strange) user name...
-        assert raw.ask(b"*") == 501     # ...and "*" cancels
+        assert raw.ask_code(b"AUTH LOGIN") == 334
+        assert raw.ask_code(b"RSET") == 334  # "RSET" is valid base64 of a (strange) user name...
+        assert raw.ask_code(b"*") == 501     # ...and "*" cancels
         assert in_ready(raw)
         raw.close()
 

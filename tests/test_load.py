@@ -19,12 +19,12 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
 
 from smtplearn import Client, Server
+from wire import wait_for
 
 SOAK_CLIENTS, SOAK_MESSAGES = 50, 40
 LEAK_SESSIONS, LEAK_WORKERS = 10_000, 10
@@ -40,15 +40,6 @@ def rss_bytes() -> int:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) * 1024
     raise RuntimeError("no VmRSS in /proc/self/status")
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
 
 
 @dataclass
@@ -156,7 +147,7 @@ def run_load(server: Server, clients: int, messages: int) -> tuple[Counter, Peak
 
 
 def check_stored(server: Server, sent: Counter) -> None:
-    assert wait_for(lambda: len(server.mailbox) >= sum(sent.values()))
+    assert wait_for(lambda: len(server.mailbox) >= sum(sent.values()), timeout=20)
     stored = Counter(digest(m.content) for m in server.mailbox)
     assert stored == sent, "every message stored exactly once and byte-identical"
     assert all(count == 1 for count in sent.values())
@@ -235,20 +226,20 @@ def test_soak_no_leaks_over_10000_sessions(capsys):
     with Server(max_connections=LEAK_WORKERS * 4, keep_transcripts=100) as server:
         run_sessions(server, 0, 1000, LEAK_WORKERS)  # warm up: caches, transcripts deque full
         server.mailbox.clear()
-        assert wait_for(lambda: server.active_connections == 0)
+        assert wait_for(lambda: server.active_connections == 0, timeout=20)
         threads, fds, rss_start = threading.active_count(), fd_count(), rss_bytes()
         stored, checkpoints = 0, []
         started = time.perf_counter()
         with Peaks(server) as peaks:
             for first in range(1000, 1000 + LEAK_SESSIONS, 2000):
                 run_sessions(server, first, 2000, LEAK_WORKERS)
-                assert wait_for(lambda: len(server.mailbox) == 2000)
+                assert wait_for(lambda: len(server.mailbox) == 2000, timeout=20)
                 stored += len(server.mailbox)
                 server.mailbox.clear()  # the messages are data, not a leak
                 gc.collect()
                 checkpoints.append((rss_bytes(), sys.getallocatedblocks()))
         elapsed = time.perf_counter() - started
-        assert wait_for(lambda: settled(server, threads, fds)), (
+        assert wait_for(lambda: settled(server, threads, fds), timeout=20), (
             f"after {LEAK_SESSIONS} sessions: {server.active_connections} connections, "
             f"{threading.active_count()} threads (was {threads}), {fd_count()} fds (was {fds})")
     growth = checkpoints[-1][0] - checkpoints[0][0]

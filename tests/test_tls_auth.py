@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import smtplib
-import socket
 import ssl
 import subprocess
 import time
@@ -23,6 +22,7 @@ from smtplearn import Client, Server
 from smtplearn.protocol import ClientSession, ServerSession, Signal, State, Verb
 from smtplearn.protocol.auth import (Credentials, decode_plain, plain_response, shown_decoded)
 from smtplearn.tls import ClassCertificate, unverified_client_context
+from wire import RawPeer as Raw, wait_for
 
 pytest.importorskip("trustme")
 
@@ -39,43 +39,6 @@ def cert() -> ClassCertificate:
 def server(cert):
     with Server(certificate=cert, users=USERS, idle_timeout=10) as srv:
         yield srv
-
-
-def wait_for(predicate, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return predicate()
-
-
-class Raw:
-    """A raw line-oriented SMTP peer, for what polite clients never send."""
-
-    def __init__(self, address, timeout: float = 10.0) -> None:
-        self.sock = socket.create_connection(address, timeout=timeout)
-        self.buffer = b""
-
-    def send(self, data: bytes) -> None:
-        self.sock.sendall(data)
-
-    def reply(self) -> bytes:
-        """One whole (maybe multi-line) reply."""
-        lines = []
-        while True:
-            while b"\r\n" not in self.buffer:
-                chunk = self.sock.recv(65536)
-                if not chunk:
-                    raise ConnectionError(f"closed; had {self.buffer!r}")
-                self.buffer += chunk
-            line, self.buffer = self.buffer.split(b"\r\n", 1)
-            lines.append(line)
-            if line[3:4] != b"-":
-                return b"\r\n".join(lines)
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 # -- interop: smtplib ---------------------------------------------------------------
