@@ -9,6 +9,7 @@ the kernel's event loop. This module only moves bytes between sockets and
 from __future__ import annotations
 
 import itertools
+import queue
 import socket
 import ssl
 import threading
@@ -29,6 +30,9 @@ from smtplearn.transcript import Transcript
 DEFAULT_IDLE_TIMEOUT = 300.0
 #: how often a connection's thread checks for stop() while its client is silent (seconds)
 POLL_INTERVAL = 0.2
+#: how long a thread that finished with one client waits for the next (seconds). Starting a
+#: thread costs ~150 µs of CPU, as much as a few SMTP commands, so busy servers reuse them.
+THREAD_KEEPALIVE = 2.0
 
 
 class _Connection:
@@ -39,6 +43,8 @@ class _Connection:
     def __init__(self, sock: socket.socket, session: ServerSession, transcript: Transcript) -> None:
         self.sock, self.session, self.transcript = sock, session, transcript
         self.stopping = threading.Event()
+        #: set once the socket is closed and the connection forgotten
+        self.finished = threading.Event()
 
 
 class Server:
@@ -70,8 +76,11 @@ class Server:
         self._queue_numbers = itertools.count(1)
         self._listener: socket.socket | None = None
         self._accept_thread: threading.Thread | None = None
-        self._connections: dict[threading.Thread, _Connection] = {}
+        self._connections: set[_Connection] = set()
         self._connections_lock = threading.Lock()
+        #: threads waiting for their next connection, and the queue that hands it to them
+        self._idle_threads = 0
+        self._handoff: queue.SimpleQueue[_Connection | None] = queue.SimpleQueue()
         self._stopping = threading.Event()
         #: STARTTLS is offered when there is a context: pass one, or certificate="self-signed"
         #: (a throw-away class CA, see smtplearn.tls), or certificate=(certfile, keyfile)
@@ -114,11 +123,14 @@ class Server:
             self._listener.close()
             self._listener = None
         with self._connections_lock:
-            open_connections = list(self._connections.items())
-        for _, conn in open_connections:
+            open_connections = list(self._connections)
+            idle, self._idle_threads = self._idle_threads, 0
+        for _ in range(idle):
+            self._handoff.put(None)  # an idle thread ends
+        for conn in open_connections:
             conn.stopping.set()  # each thread sees it within POLL_INTERVAL
-        for thread, _ in open_connections:
-            thread.join(timeout)
+        for conn in open_connections:
+            conn.finished.wait(timeout)
 
     def __enter__(self) -> Server:
         return self.start()
@@ -158,11 +170,16 @@ class Server:
             if self.active_connections >= self.max_connections:
                 self._refuse_busy(sock)
                 continue
-            thread = threading.Thread(target=self._serve, args=(sock, peer), daemon=True,
-                                      name=f"smtplearn-{peer[0]}:{peer[1]}")
+            conn = self._new_connection(sock, peer)
             with self._connections_lock:
-                self._connections[thread] = self._new_connection(sock, peer)
-            thread.start()
+                self._connections.add(conn)
+                reuse = self._idle_threads > 0
+                if reuse:
+                    self._idle_threads -= 1
+                    self._handoff.put(conn)
+            if not reuse:
+                threading.Thread(target=self._work, args=(conn,), daemon=True,
+                                 name="smtplearn-connection").start()
 
     def _new_connection(self, sock: socket.socket, peer: Any) -> _Connection:
         queue_ids = (f"SL{next(self._queue_numbers):08X}" for _ in itertools.count())
@@ -181,10 +198,30 @@ class Server:
             pass
         _shutdown(sock)
 
-    def _serve(self, sock: socket.socket, peer: Any) -> None:
-        me = threading.current_thread()
+    def _work(self, conn: _Connection | None) -> None:
+        """A connection thread: serve a client, then the next one if it comes soon."""
+        while conn is not None:
+            self._serve(conn)
+            conn = self._next_connection()
+
+    def _next_connection(self) -> _Connection | None:
+        """Wait up to THREAD_KEEPALIVE for the accept loop to hand over a connection."""
         with self._connections_lock:
-            conn = self._connections[me]
+            if self._stopping.is_set():
+                return None
+            self._idle_threads += 1
+        try:
+            return self._handoff.get(timeout=THREAD_KEEPALIVE)
+        except queue.Empty:
+            with self._connections_lock:  # the accept loop hands over under this lock too
+                try:
+                    return self._handoff.get_nowait()  # it counted on us just as we gave up
+                except queue.Empty:
+                    self._idle_threads -= 1
+                    return None
+
+    def _serve(self, conn: _Connection) -> None:
+        sock = conn.sock
         self.transcripts.append(conn.transcript)
         # wake up every POLL_INTERVAL to notice stop() and the idle timeout
         sock.settimeout(min(self.idle_timeout, POLL_INTERVAL))
@@ -216,7 +253,8 @@ class Server:
             if conn.sock is not sock:
                 _shutdown(sock)
             with self._connections_lock:
-                self._connections.pop(me, None)
+                self._connections.discard(conn)
+            conn.finished.set()
 
     def _start_tls(self, conn: _Connection) -> bool:
         """After our 220 to STARTTLS: the handshake, then a fresh session (RFC 3207 §4.2).
