@@ -17,6 +17,7 @@ import smtplearn.mx.resolver as resolver_module
 from smtplearn.commands import mx as mx_command
 from smtplearn.mx import MXLookupError, ZoneResolver, lookup_mx, make_resolver
 from smtplearn.mx.lookup import DNSTimeout, DomainNotFound, NameserversFailed, NoMailRecords
+from dns_records import dnsmasq_options
 
 # The mini-Internet used by every scenario: (name, type, data).
 WORLD: tuple[tuple[str, str, str], ...] = (
@@ -41,25 +42,6 @@ WORLD: tuple[tuple[str, str, str], ...] = (
     ("xn--bcher-kva.test", "MX", "5 mx.xn--bcher-kva.test"),  # bücher.test
     ("mx.xn--bcher-kva.test", "A", "127.0.0.5"),
 )
-
-
-def dnsmasq_options(world: tuple[tuple[str, str, str], ...]) -> list[str]:
-    options = ["--local=/test/"]  # answer for .test from these records only: NXDOMAIN otherwise
-    for name, rdtype, data in world:
-        if rdtype == "MX" and data.split()[1] == ".":
-            # dnsmasq has no syntax for a root exchange; give the raw RDATA:
-            # preference 0 (0000) then the root name, a single zero-length label (00)
-            options.append(f"--dns-rr={name},15,000000")
-        elif rdtype == "MX":
-            preference, exchange = data.split()
-            options.append(f"--mx-host={name},{exchange},{preference}")
-        elif rdtype in ("A", "AAAA"):
-            options.append(f"--host-record={name},{data}")
-        elif rdtype == "CNAME":
-            options.append(f"--cname={name},{data}")
-        elif rdtype == "TXT":
-            options.append(f"--txt-record={name},{data}")
-    return options
 
 
 def zone_text(world: tuple[tuple[str, str, str], ...]) -> str:

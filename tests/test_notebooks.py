@@ -18,6 +18,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from dns_records import dnsmasq_options
 from smtplearn.exercises import EXERCISES
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
@@ -56,23 +57,6 @@ WORLD: tuple[tuple[str, str, str], ...] = (
 # Answer NXDOMAIN for every other name under these, so nothing is ever forwarded
 # (dnsmasq runs with --no-resolv anyway) and "no-such-school.invalid" does not exist.
 LOCAL_DOMAINS = ("com", "org", "net", "invalid", "test")
-
-
-def dnsmasq_options(world: tuple[tuple[str, str, str], ...]) -> list[str]:
-    """dnsmasq flags serving exactly ``world`` (same mapping as tests/test_mx_lookup.py)."""
-    options = [f"--local=/{domain}/" for domain in LOCAL_DOMAINS]
-    for name, rdtype, data in world:
-        if rdtype == "MX" and data.split()[1] == ".":
-            # no dnsmasq syntax for a root exchange: raw RDATA, preference 0 (0000), root name (00)
-            options.append(f"--dns-rr={name},15,000000")
-        elif rdtype == "MX":
-            preference, exchange = data.split()
-            options.append(f"--mx-host={name},{exchange},{preference}")
-        elif rdtype in ("A", "AAAA"):
-            options.append(f"--host-record={name},{data}")
-        else:
-            raise ValueError(f"no dnsmasq mapping for {rdtype} records")
-    return options
 
 
 def _ids(paths: list[Path]) -> list[str]:
@@ -173,7 +157,7 @@ def test_raises_tag_only_on_code_cells(path):
 @pytest.fixture
 def kernel_env(dnsmasq, tmp_path) -> dict[str, str]:
     """The kernel's environment: DNS goes to our dnsmasq, IPython keeps its files in tmp."""
-    host, port = dnsmasq(*dnsmasq_options(WORLD))
+    host, port = dnsmasq(*dnsmasq_options(WORLD, LOCAL_DOMAINS))
     env = dict(os.environ)
     env["SMTPLEARN_NAMESERVER"] = f"{host}:{port}"
     env["IPYTHONDIR"] = str(tmp_path / "ipython")
