@@ -48,8 +48,7 @@ def test_solution_repeats_the_notebooks_setup(name):
     if SETUP_MARK not in text:
         return  # the exercise needs no set-up from the notebook
     notebook = NOTEBOOKS_DIR / f"{name}.ipynb"
-    if not notebook.exists():
-        pytest.skip(f"{notebook.name} is not written yet")
+    assert notebook.exists(), f"{name} has a solution but no notebook"
     import nbformat
 
     code = {line.strip() for cell in nbformat.read(notebook, as_version=4).cells
