@@ -8,6 +8,7 @@ the text of every 2xx/4xx/5xx reply line starts with a code such as 2.1.5.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -41,12 +42,10 @@ class Reply:
         for line in self.lines:
             if "\r" in line or "\n" in line:
                 raise ValueError("a reply line cannot contain CR or LF; pass several lines instead")
-        if self.enhanced is not None:
-            match = _ENHANCED.fullmatch(self.enhanced)
-            if not match or match.group(1) != str(self.code)[0]:
-                raise ValueError(
-                    f"enhanced status {self.enhanced!r} must look like {str(self.code)[0]}.X.Y "
-                    "and agree with the reply's first digit (RFC 3463 §2)")
+        if self.enhanced is not None and not _agrees(self.enhanced, self.code):
+            raise ValueError(
+                f"enhanced status {self.enhanced!r} must look like {str(self.code)[0]}.X.Y "
+                "and agree with the reply's first digit (RFC 3463 §2)")
 
     # -- what a student asks of a reply -------------------------------------
     @property
@@ -110,6 +109,14 @@ class Reply:
         return reply_html(self)
 
 
+@functools.lru_cache(maxsize=64)
+def _agrees(enhanced: str, code: int) -> bool:
+    """True when ``enhanced`` is X.Y.Z with X the reply's first digit (RFC 3463 §2).
+    Kept per pair: a session sends and reads the same few codes again and again."""
+    match = _ENHANCED.fullmatch(enhanced)
+    return match is not None and match.group(1) == str(code)[0]
+
+
 class ReplyReader:
     """Turns bytes from a server into ``Reply`` objects (sans-I/O).
 
@@ -147,21 +154,31 @@ class ReplyReader:
 
 def parse_reply_lines(lines: list[bytes]) -> Reply:
     """Build one Reply from its raw lines (no line endings)."""
-    codes = {line[:3] for line in lines}
-    if len(codes) != 1:
-        raise RemoteProtocolError(f"multi-line reply mixes codes {sorted(codes)} (RFC 5321 §4.2.1)")
+    if len(lines) > 1 and any(line[:3] != lines[0][:3] for line in lines):
+        codes = sorted({line[:3] for line in lines})
+        raise RemoteProtocolError(f"multi-line reply mixes codes {codes} (RFC 5321 §4.2.1)")
     code = int(lines[0][:3])
     texts = [line[4:].decode("utf-8", "replace") for line in lines]
-    enhanced = None
-    # an enhanced code starts "2." (or 4., 5.); most replies without one are told by that alone
-    found = [_ENHANCED.match(t) for t in texts] if texts[0][1:2] == "." else [None]
-    if all(found) and len({m.group(0).strip() for m in found if m}) == 1:
-        first = found[0]
-        assert first is not None
-        if first.group(1) == str(code)[0]:
-            enhanced = first.group(0).strip()
-            texts = [t[first.end():] for t in texts]
+    enhanced, length = _enhanced_status(texts, code)
+    if enhanced is not None:
+        texts = [t[length:] for t in texts]
     return Reply(code, tuple(texts), enhanced)
+
+
+def _enhanced_status(texts: list[str], code: int) -> tuple[str | None, int]:
+    """The enhanced status code (RFC 2034 §4) that starts every line, and how many
+    characters it takes with its space; (None, 0) unless all lines agree."""
+    if texts[0][1:2] != ".":  # a quick "no" for most replies that have none
+        return None, 0
+    first = _ENHANCED.match(texts[0])
+    if first is None or first.group(1) != str(code)[0]:
+        return None, 0
+    status = first.group(0).strip()
+    for text in texts[1:]:
+        match = _ENHANCED.match(text)
+        if match is None or match.group(0).strip() != status:
+            return None, 0
+    return status, first.end()
 
 
 def parse_reply(data: bytes) -> Reply:
