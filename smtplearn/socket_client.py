@@ -75,7 +75,8 @@ class Client(Conversation):
     def _read(self) -> bytes:
         trigger = self.session.next_trigger
         wait = self.timeout if self.timeout is not None else RFC_TIMEOUTS.get(trigger, 300.0)
-        self.sock.settimeout(wait)
+        if self.sock.gettimeout() != wait:
+            self.sock.settimeout(wait)  # a system call each time, so only when it changes
         try:
             return self.sock.recv(65536)
         except TimeoutError:
