@@ -49,30 +49,43 @@ def text_problem(content: bytes, limits: Limits) -> str | None:
 
     Scans with C-speed operations (count, splitlines), never line by line in Python.
     """
-    if limits.bare_newline is BareNewlinePolicy.REJECT:
-        crlf = content.count(b"\r\n")
-        if content.count(b"\n") != crlf or content.count(b"\r") != crlf:
-            return "bare_newline"  # §2.3.8
+    line_ends, longest = line_ends_and_longest(content)
+    # §2.3.8: CR and LF only as a pair. splitlines counts a CRLF, a lone CR and a lone LF
+    # once each, so the text is clean exactly when it found as many line ends as there
+    # are CRs and as there are LFs (no slower count of the two-octet b"\r\n" needed)
+    if limits.bare_newline is BareNewlinePolicy.REJECT and not (
+            line_ends == content.count(b"\n") == content.count(b"\r")):
+        return "bare_newline"
     # §4.5.3.1.6: a line may hold text_line - 2 octets before its CRLF
-    if longest_line(content) > limits.text_line - 2:
+    if longest > limits.text_line - 2:
         return "data_line_too_long"
     return None
 
 
-def longest_line(content: bytes, window: int = 1 << 20) -> int:
-    """Octets in the longest line of ``content``, not counting its CR, LF or CRLF.
+def line_ends_and_longest(content: bytes, window: int = 1 << 20) -> tuple[int, int]:
+    """How many line ends (CRLF, CR or LF) ``content`` has, and the octets in its
+    longest line (not counting the line end).
 
     ``splitlines`` is forty times quicker than a regular expression here; it runs
     on one window (about 1 MiB, cut after an LF) at a time, so a 25 MiB message
     is never copied whole.
     """
-    longest, start = 0, 0
+    line_ends, longest, start = 0, 0, 0
     while start < len(content):
         end = content.find(b"\n", start + window)
         end = len(content) if end < 0 else end + 1
-        longest = max(longest, max(map(len, content[start:end].splitlines()), default=0))
+        lines = content[start:end].splitlines()
+        line_ends += len(lines)
+        longest = max(longest, max(map(len, lines), default=0))
         start = end
-    return longest
+    if content and content[-1:] not in (b"\r", b"\n"):
+        line_ends -= 1  # the last line has no end
+    return line_ends, longest
+
+
+def longest_line(content: bytes, window: int = 1 << 20) -> int:
+    """Octets in the longest line of ``content``, not counting its CR, LF or CRLF."""
+    return line_ends_and_longest(content, window)[1]
 
 
 class DataReader:
