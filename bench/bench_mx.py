@@ -8,7 +8,6 @@ notes, the result object).
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import time
 from typing import Any
@@ -21,7 +20,8 @@ RECORDS = ("--local=/test/", "--mx-host=example.test,mx1.example.test,10",
            "--host-record=mx1.example.test,127.0.0.2", "--host-record=mx2.example.test,127.0.0.3")
 
 
-def _start_dnsmasq() -> tuple[subprocess.Popen, int]:
+def start_dnsmasq(records: tuple[str, ...] = RECORDS) -> tuple[subprocess.Popen, int]:
+    """A real dnsmasq on a free loopback port serving ``records`` (dnsmasq options), never forwarding."""
     import os
     import shutil
 
@@ -31,10 +31,29 @@ def _start_dnsmasq() -> tuple[subprocess.Popen, int]:
     port = free_port()
     command = [binary, "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
                f"--port={port}", "--listen-address=127.0.0.1", "--bind-interfaces",
-               "--pid-file=", "--log-facility=-", *RECORDS]
+               "--pid-file=", "--log-facility=-", *records]
     if os.geteuid() == 0:
         command.append("--user=root")
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), port
+
+
+def wait_until_answering(port: int, seconds: float = 5.0) -> None:
+    """Return once the dnsmasq on ``port`` answers a query (a bounded loop), else TimeoutError."""
+    import dns.exception
+
+    from smtplearn.mx import make_resolver
+    resolver = make_resolver(f"127.0.0.1:{port}", timeout=0.5, lifetime=0.5)
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            resolver.resolve("probe.invalid", "A")
+            return
+        except dns.exception.Timeout:  # silence: not listening yet
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"dnsmasq on port {port} did not answer within {seconds:g} s") from None
+            time.sleep(0.05)
+        except dns.exception.DNSException:  # NXDOMAIN, REFUSED...: it answered
+            return
 
 
 def _raw(resolver: Any) -> None:
@@ -62,25 +81,18 @@ def _timed(call: Any, count: int, max_seconds: float) -> float:
 
 
 def run(max_seconds: float = 2.0, scale: float = 1.0) -> dict[str, Any]:
-    if importlib.util.find_spec("smtplearn.mx.lookup") is None:
-        return {"rows": [], "errors": {}, "skipped": "smtplearn.mx.lookup_mx does not exist yet"}
     from smtplearn.mx import lookup_mx, make_resolver
 
     try:
-        process, port = _start_dnsmasq()
+        process, port = start_dnsmasq()
     except FileNotFoundError as err:
         return {"rows": [], "errors": {"dnsmasq": str(err)}}
     try:
         resolver = make_resolver(f"127.0.0.1:{port}")
-        deadline = time.monotonic() + 5
-        while True:  # until dnsmasq answers (bounded)
-            try:
-                _raw(resolver)
-                break
-            except Exception:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    return {"rows": [], "errors": {"dnsmasq": "did not answer within 5 s"}}
-                time.sleep(0.05)
+        try:
+            wait_until_answering(port)
+        except TimeoutError as err:
+            return {"rows": [], "errors": {"dnsmasq": str(err)}}
         count = max(5, int(500 * scale))
         raw = _timed(lambda: _raw(resolver), count, max_seconds / 2)
         ours = _timed(lambda: lookup_mx(DOMAIN, resolver, seed=1), count, max_seconds / 2)

@@ -18,6 +18,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from dns_records import COURSE_LOCAL_DOMAINS as LOCAL_DOMAINS
+from dns_records import COURSE_WORLD as WORLD
 from dns_records import dnsmasq_options
 from smtplearn.exercises import EXERCISES
 
@@ -27,36 +29,6 @@ INDEX = NOTEBOOKS_DIR / "00-start-here.ipynb"
 CELL_TIMEOUT = 120  # seconds per cell; the slowest cells wait for a DNS timeout (2 s) or draw with dot
 RAISES = "raises-exception"
 
-# The DNS world the kernel sees: (name, type, data). The MX structure copies the real
-# domains notebook 05 looks up (as published in 2024); the addresses are documentation
-# ranges (RFC 5737, RFC 3849), since no test ever connects to them.
-WORLD: tuple[tuple[str, str, str], ...] = (
-    ("python.org", "MX", "50 mail.python.org"),
-    ("mail.python.org", "A", "192.0.2.50"),
-    ("mail.python.org", "AAAA", "2001:db8::50"),
-    ("gmail.com", "MX", "5 gmail-smtp-in.l.google.com"),
-    ("gmail.com", "MX", "10 alt1.gmail-smtp-in.l.google.com"),
-    ("gmail.com", "MX", "20 alt2.gmail-smtp-in.l.google.com"),
-    ("gmail.com", "MX", "30 alt3.gmail-smtp-in.l.google.com"),
-    ("gmail.com", "MX", "40 alt4.gmail-smtp-in.l.google.com"),
-    ("gmail-smtp-in.l.google.com", "A", "192.0.2.5"),
-    ("gmail-smtp-in.l.google.com", "AAAA", "2001:db8::5"),
-    ("alt1.gmail-smtp-in.l.google.com", "A", "192.0.2.10"),
-    ("alt2.gmail-smtp-in.l.google.com", "A", "192.0.2.20"),
-    ("alt3.gmail-smtp-in.l.google.com", "A", "192.0.2.30"),
-    ("alt4.gmail-smtp-in.l.google.com", "A", "192.0.2.40"),
-    ("yahoo.com", "MX", "1 mta5.am0.yahoodns.net"),
-    ("yahoo.com", "MX", "1 mta6.am0.yahoodns.net"),
-    ("yahoo.com", "MX", "1 mta7.am0.yahoodns.net"),
-    ("mta5.am0.yahoodns.net", "A", "198.51.100.5"),
-    ("mta6.am0.yahoodns.net", "A", "198.51.100.6"),
-    ("mta7.am0.yahoodns.net", "A", "198.51.100.7"),
-    ("example.com", "MX", "0 ."),  # RFC 7505 null MX, as example.com really publishes
-    ("example.com", "A", "192.0.2.80"),  # a web address a sender must NOT fall back to
-)
-# Answer NXDOMAIN for every other name under these, so nothing is ever forwarded
-# (dnsmasq runs with --no-resolv anyway) and "no-such-school.invalid" does not exist.
-LOCAL_DOMAINS = ("com", "org", "net", "invalid", "test")
 
 
 def _ids(paths: list[Path]) -> list[str]:
