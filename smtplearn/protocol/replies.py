@@ -138,8 +138,10 @@ class ReplyReader:
         replies: list[Reply] = []
         for line in complete:
             line = line.rstrip(b"\r")
-            if len(line) < 3 or not line[:3].isdigit() or line[3:4] not in (b"", b" ", b"-"):
-                raise RemoteProtocolError(f"malformed reply line from server: {line[:80]!r}")
+            if line[3:4] == b" " and not self._lines:
+                replies.append(_one_line_reply(line))  # the usual case, e.g. "250 2.1.0 Ok"
+                continue
+            _check_line(line)
             self._lines.append(line)
             if line[3:4] != b"-":
                 replies.append(parse_reply_lines(self._lines))
@@ -150,6 +152,20 @@ class ReplyReader:
     def pending(self) -> bool:
         """True while part of a reply has arrived but not its last line."""
         return bool(self._lines or self._partial)
+
+
+def _check_line(line: bytes) -> None:
+    if len(line) < 3 or not line[:3].isdigit() or line[3:4] not in (b"", b" ", b"-"):
+        raise RemoteProtocolError(f"malformed reply line from server: {line[:80]!r}")
+
+
+@functools.lru_cache(maxsize=256)
+def _one_line_reply(line: bytes) -> Reply:
+    """A one-line reply, parsed and checked once per distinct line: a server says the
+    same few lines again and again ("250 2.1.0 Ok"), and a ``Reply`` is immutable, so
+    sessions can share it. A malformed line raises, and an exception is never cached."""
+    _check_line(line)
+    return parse_reply_lines([line])
 
 
 def parse_reply_lines(lines: list[bytes]) -> Reply:
