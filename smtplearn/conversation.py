@@ -69,16 +69,18 @@ class Conversation:
     def _await_replies(self, sent_at: float) -> list[Exchange]:
         """Read until every pending command has its reply; record each in the transcript."""
         exchanges: list[Exchange] = []
-        while self.session.waiting:
+        session, record = self.session, self.transcript.record
+        while session.waiting:
             data = self._read()
             if not data:
                 raise ConnectionError(
-                    f"the server closed the connection while {self.session.waiting} "
-                    f"repl{'y was' if self.session.waiting == 1 else 'ies were'} still expected")
-            for exchange in self.session.receive_data(data):
-                self.transcript.record(exchange, client=self.client_name, server=self.server_name,
-                                       duration=time.perf_counter() - sent_at)
-                exchanges.append(exchange)
+                    f"the server closed the connection while {session.waiting} "
+                    f"repl{'y was' if session.waiting == 1 else 'ies were'} still expected")
+            received = session.receive_data(data)
+            duration = time.perf_counter() - sent_at  # replies in one chunk arrived together
+            for exchange in received:
+                record(exchange, client=self.client_name, server=self.server_name, duration=duration)
+            exchanges += received
         return exchanges
 
     def _roundtrip(self, payload: bytes) -> Reply:

@@ -25,7 +25,9 @@ from smtplearn.protocol.replies import Reply
 from smtplearn.protocol.states import Signal, State, Trigger, Verb
 
 
-@dataclass(frozen=True)
+# slots: no __dict__ per turn, so a long transcript costs less memory and the garbage
+# collector less to walk
+@dataclass(frozen=True, slots=True)
 class Turn:
     """One exchange between ``client`` and ``server`` at ``time`` (seconds from the start)."""
 

@@ -17,7 +17,8 @@ from smtplearn.protocol.errors import RemoteProtocolError
 from smtplearn.protocol.states import Verb
 
 
-@dataclass(frozen=True)
+# slots: transcripts keep every Command (see Exchange); no __dict__ to walk or store
+@dataclass(frozen=True, slots=True)
 class Command:
     """One parsed command.
 
@@ -77,11 +78,15 @@ class Command:
 
 
 def _params_from_kwargs(params: dict[str, object]) -> Params:
+    if not params:
+        return ()  # the usual MAIL and RCPT: no generator to run
     return tuple((key.upper(), None if value is True else str(value))
                  for key, value in params.items() if value not in (None, False))
 
 
 def _format_params(params: Params) -> str:
+    if not params:
+        return ""
     return "".join(f" {key}" if value is None else f" {key}={value}" for key, value in params)
 
 

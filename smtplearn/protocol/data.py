@@ -31,7 +31,11 @@ def dot_stuff(body: bytes) -> bytes:
     """What the client sends after 354: lines starting with "." get one more (§4.5.2),
     the text ends with CRLF, and then comes the ".<CRLF>" line.
     """
-    body = crlf_lines(body)
+    return stuff_crlf_text(crlf_lines(body))
+
+
+def stuff_crlf_text(body: bytes) -> bytes:
+    """``dot_stuff`` for ``body`` that already went through ``crlf_lines``."""
     stuffed = body.replace(b"\r\n.", b"\r\n..")  # every line but the first...
     if stuffed.startswith(b"."):
         stuffed = b"." + stuffed                   # ...and the first

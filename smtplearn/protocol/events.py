@@ -15,7 +15,9 @@ from smtplearn.protocol.replies import Reply
 from smtplearn.protocol.states import State, Trigger
 
 
-@dataclass(frozen=True)
+# slots: a transcript keeps every Exchange; without a __dict__ each costs the garbage
+# collector (and memory) less
+@dataclass(frozen=True, slots=True)
 class Exchange:
     """One turn of the conversation.
 
