@@ -132,6 +132,8 @@ class ReplyReader:
         self._max_line = max_line
 
     def feed(self, data: bytes) -> list[Reply]:
+        if data[3:4] == b" " and data.find(b"\n") == len(data) - 1 and not (self._partial or self._lines):
+            return [_one_line_reply(bytes(data).rstrip(b"\r\n"))]  # the usual chunk: one one-line reply
         *complete, self._partial = (self._partial + bytes(data)).split(b"\n")
         if len(self._partial) > self._max_line:
             raise RemoteProtocolError(f"server sent a reply line longer than {self._max_line} octets")
