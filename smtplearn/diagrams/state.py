@@ -16,7 +16,7 @@ from typing import Any
 
 from smtplearn.diagrams.state_model import EdgeKind, StateEdge, StateGraph, StateNode, state_graph, step_numbers
 from smtplearn.diagrams.render import Diagram
-from smtplearn.protocol.states import State
+from smtplearn.protocol.states import INITIAL_STATE, State
 
 FONT = "Helvetica,Arial,sans-serif"
 MONO = "Courier,monospace"
@@ -77,17 +77,17 @@ LINE_COLOUR = {EdgeKind.ANYTIME: "#6e7781", EdgeKind.CLOSE: "#8c959f", EdgeKind.
 
 
 def _edge_label(edge: StateEdge) -> str:
-    lines = []
+    shown = []
     for line in edge.lines:
+        if line.kind is EdgeKind.ANYTIME:
+            continue
         colour = LINE_COLOUR.get(line.kind) if line.kind is not edge.kind or line.kind is EdgeKind.CLOSE else None
         text = escape(line.text)
-        lines.append((line.kind, f'<FONT COLOR="{colour}">{text}</FONT>' if colour else text))
+        shown.append(f'<FONT COLOR="{colour}">{text}</FONT>' if colour else text)
     # the any-time commands share one line, last
-    anytime = [text for kind, text in lines if kind is EdgeKind.ANYTIME]
-    shown = [text for kind, text in lines if kind is not EdgeKind.ANYTIME]
+    anytime = [escape(line.text) for line in edge.lines if line.kind is EdgeKind.ANYTIME]
     if anytime:
-        shown.append(f'<FONT COLOR="{LINE_COLOUR[EdgeKind.ANYTIME]}">'
-                     f'{" ".join(escape(x.text) for x in edge.lines if x.kind is EdgeKind.ANYTIME)}</FONT>')
+        shown.append(f'<FONT COLOR="{LINE_COLOUR[EdgeKind.ANYTIME]}">{" ".join(anytime)}</FONT>')
     if edge.kind is EdgeKind.PATH:
         shown.append('<FONT COLOR="#6e7781">(not in the table)</FONT>')
     if edge.steps:
@@ -98,8 +98,8 @@ def _edge_label(edge: StateEdge) -> str:
 def depths(graph: StateGraph) -> dict[State, int]:
     """How many moves each state is from the start (breadth first over the table's edges):
     the main flow runs down the page in this order."""
-    depth = {State.GREETED: 0}
-    frontier = [State.GREETED]
+    depth = {INITIAL_STATE: 0}
+    frontier = [INITIAL_STATE]
     while frontier:
         nxt = []
         for edge in graph.edges:
@@ -122,7 +122,7 @@ def main_line(graph: StateGraph, depth: dict[State, int]) -> list[State]:
     def longest(state: State) -> list[State]:
         tails = [longest(t) for t in forward.get(state, [])]
         return [state, *max(tails, key=len, default=[])]
-    return longest(State.GREETED)
+    return longest(INITIAL_STATE)
 
 
 def _placement(edge: StateEdge, depth: dict[State, int]) -> dict[str, str]:

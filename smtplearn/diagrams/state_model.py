@@ -153,7 +153,7 @@ class StateGraph:
 
 @dataclass(frozen=True)
 class Step:
-    """One step of a session's route: ``trigger`` UNKNOWN when only states were given."""
+    """One step of a session's route: ``trigger`` is "?" when only states were given."""
 
     number: int
     before: State
@@ -294,8 +294,7 @@ def _find_edge(edges: Sequence[StateEdge], step: Step) -> int | None:
         return step.trigger in e.triggers and _leads(step)
     found = [i for i in range(len(edges)) if match(i)]
     # only states known: prefer a real move over an any-time loop or a 421
-    order = (EdgeKind.START, EdgeKind.MOVE, EdgeKind.ANYTIME, EdgeKind.CLOSE, EdgeKind.REFUSAL)
-    found.sort(key=lambda i: order.index(edges[i].kind))
+    found.sort(key=lambda i: _KIND_ORDER.index(edges[i].kind))
     return found[0] if found else None
 
 
