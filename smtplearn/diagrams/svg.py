@@ -14,14 +14,13 @@ from html import escape
 
 from smtplearn.diagrams.sequence_model import Row, RowKind
 from smtplearn.diagrams.text import printable
-from smtplearn.diagrams.sequence import CHAR, FONT_SIZE, HEAD_H, LINE, PAD, TOP, Layout, Placed
-from smtplearn.render.html import REPLY_CLASSES
+from smtplearn.diagrams.sequence import FONT_SIZE, HEAD_H, LINE, PAD, TOP, Layout, Placed, block_width
+from smtplearn.render.html import REPLY_CLASSES, reply_colour
 
 MONO = "ui-monospace, SFMono-Regular, Menlo, Consolas, 'DejaVu Sans Mono', 'Liberation Mono', monospace"
 SANS = "-apple-system, 'Segoe UI', Helvetica, Arial, 'DejaVu Sans', sans-serif"
 INK = "#24292f"
 GREY = "#6e7781"
-NOTE_COLOURS = {"error": "#cf222e"}
 BAND = "#f6f8fa"
 
 
@@ -31,7 +30,7 @@ def reply_class(row: Row) -> int | None:
 
 def arrow_colour(row: Row) -> str:
     if row.kind is RowKind.REPLY and row.code is not None:
-        return REPLY_CLASSES[row.code // 100][0]
+        return reply_colour(row.code)
     if row.kind in (RowKind.NOTE, RowKind.CONNECT):
         return "#8c959f"
     return INK
@@ -68,11 +67,11 @@ def _row(p: Placed, lay: Layout) -> list[str]:
         tip = "\n".join(printable(line) for line in row.full.replace("\r\n", "\n").split("\n"))
         out.append(f"<title>{escape(tip)}</title>")
     if row.kind is RowKind.BODY:  # message text: a paper-like box, so it reads as content
-        w = max(len(line) for line in row.lines) * CHAR + 12
+        w = block_width(row.lines) + 12  # in cells: a wide character takes two
         out.append(f'<rect x="{left - 6:.1f}" y="{p.top - 2:.1f}" width="{w:.1f}" '
                    f'height="{len(row.lines) * LINE + 6:.1f}" rx="3" fill="#ffffff" stroke="#d0d7de"/>')
     if p.x1 == p.x2:  # a note beside one lifeline
-        w = max(len(line) for line in row.lines) * CHAR + 14
+        w = block_width(row.lines) + 14
         out.append(f'<rect x="{p.x1 + 6:.1f}" y="{p.top - 3:.1f}" width="{w:.1f}" '
                    f'height="{len(row.lines) * LINE + 8:.1f}" rx="3" fill="#fff8c5" stroke="#d4a72c"/>')
         left = p.x1 + 13
