@@ -2,8 +2,9 @@
 
 Each subcommand lives in its own module under ``smtplearn/commands/`` and
 exposes ``HELP`` (one line), ``add_arguments(parser)`` and ``run(args) -> int``.
-This file only lists them, so adding a subcommand never touches the others,
-and modules are imported only when their subcommand runs (a quick ``--help``).
+This file only lists them, so adding a subcommand never touches the others.
+Building the parser imports every subcommand module, so each keeps its heavy
+imports inside ``run`` (a quick ``--help``).
 """
 
 from __future__ import annotations

@@ -126,7 +126,7 @@ def _delivery(report: Any) -> Feedback:
     """06: a delivery to the greylisting domain grey.test: deferred first, delivered when retried."""
     if _unanswered(report) or not hasattr(report, "results"):
         return _hint("Pass the DeliveryReport that net.deliver(...) or report.retry() returned.")
-    grey = [r for r in report.results if r.recipient.rpartition("@")[2].lower() == "grey.test"]
+    grey = [r for r in report.results if r.domain == "grey.test"]
     if not grey:
         sent_to = ", ".join(r.recipient for r in report.results) or "nobody"
         return _hint(f"This report is for {sent_to}. The greylisting host is mx.grey.test, the MX of "

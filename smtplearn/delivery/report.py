@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+from smtplearn.render.html import REPLY_CLASSES
 from smtplearn.transcript import Transcript
 
 if TYPE_CHECKING:
@@ -38,7 +39,8 @@ class Status(enum.Enum):
 EXIT_CODES = {Status.DELIVERED: 0, Status.DEFERRED: 1, Status.BOUNCED: 2}
 
 # the colours of the transcript's reply classes (render/html.py), so one palette is learnt
-_COLOURS = {Status.DELIVERED: "#1a7f37", Status.DEFERRED: "#9a6700", Status.BOUNCED: "#cf222e"}
+_COLOURS = {status: REPLY_CLASSES[digit][0]
+            for status, digit in ((Status.DELIVERED, 2), (Status.DEFERRED, 4), (Status.BOUNCED, 5))}
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,7 @@ class DeliveryReport:
         return self._retry(self.deferred)
 
     def sequence_diagram(self, **options: Any) -> Any:
-        """sender → DNS → each MX tried, as a sequence diagram (graphviz)."""
+        """sender → DNS → each MX tried, as a sequence diagram (SVG drawn by smtplearn.diagrams)."""
         return self.transcript.sequence_diagram(**options)
 
     # -- views --------------------------------------------------------------------
