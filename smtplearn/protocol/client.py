@@ -118,8 +118,9 @@ class ClientSession:
         state = self.state
         for pending in self._pending:
             if pending.trigger is None:
-                state = INITIAL_STATE
-                continue
+                if _is_greeting(pending):
+                    state = INITIAL_STATE
+                continue  # a raw line with no known verb: refused, the state stays
             move = TRANSITIONS[state].get(pending.trigger)
             if move is not None:
                 state = move.intermediate or move.success
@@ -145,7 +146,7 @@ class ClientSession:
 
     def _settle(self, pending: _Pending, answer: Reply) -> Exchange:
         before = self.state
-        if pending.trigger is None and pending.command is None and not pending.sent:
+        if _is_greeting(pending):
             # §3.1: 220 opens the session; 554 ("no SMTP service here") or 421 end it
             after = INITIAL_STATE if answer.code == 220 else State.CLOSED
         else:
@@ -173,6 +174,11 @@ class ClientSession:
         """Commands the table allows next, leaving out extensions the server did not offer."""
         return tuple(v for v in allowed_verbs(self._predicted_state())
                      if v not in EXTENSION_VERBS or EXTENSION_VERBS[v] in self.extensions)
+
+
+def _is_greeting(pending: _Pending) -> bool:
+    """The entry made at connect time: the 220 greeting answers it (§3.1)."""
+    return pending.trigger is None and pending.command is None and not pending.sent
 
 
 def parse_extensions(ehlo: Reply) -> dict[str, str]:
