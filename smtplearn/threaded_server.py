@@ -24,6 +24,7 @@ from smtplearn.protocol import (Exchange, Handler, Limits, LocalDelivery, Messag
                                 ServerSession, State, reply)
 from smtplearn.protocol.auth import Authenticator, Credentials
 from smtplearn.protocol.events import Event
+from smtplearn.protocol.server import queue_id_sequence
 from smtplearn.transcript import Transcript
 
 #: RFC 5321 §4.5.3.2.7: a server should wait at least 5 minutes for the next command
@@ -182,9 +183,8 @@ class Server:
                                  name="smtplearn-connection").start()
 
     def _new_connection(self, sock: socket.socket, peer: Any) -> _Connection:
-        queue_ids = (f"SL{next(self._queue_numbers):08X}" for _ in itertools.count())
         session = ServerSession(self.handler, hostname=self.hostname, limits=self.limits,
-                                peer=str(peer[0]), queue_ids=queue_ids,
+                                peer=str(peer[0]), queue_ids=queue_id_sequence(self._queue_numbers),
                                 tls_available=self.tls_context is not None,
                                 authenticator=self.authenticator,
                                 auth_without_tls=self.auth_without_tls)

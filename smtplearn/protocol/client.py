@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import deque
 from typing import NamedTuple
 
-from smtplearn.protocol.commands import Command, decode_line, parse_command
+from smtplearn.protocol.commands import Command, loose_verb, parse_command
 from smtplearn.protocol.data import crlf_lines, stuff_crlf_text
 from smtplearn.protocol.errors import LocalProtocolError, RemoteProtocolError
 from smtplearn.protocol.events import Exchange
@@ -75,7 +75,7 @@ class ClientSession:
             command: Command | None = parse_command(text)
             trigger: Trigger | None = command.verb if command else None
         except RemoteProtocolError:
-            command, trigger = None, _loose_verb(text)
+            command, trigger = None, loose_verb(text.encode())
         self._pending.append(_Pending(trigger, payload, command))
         return payload
 
@@ -188,10 +188,3 @@ def parse_extensions(ehlo: Reply) -> dict[str, str]:
         keyword, _, params = line.partition(" ")
         extensions[keyword.upper()] = params
     return extensions
-
-
-def _loose_verb(text: str) -> Verb | None:
-    try:
-        return Verb(decode_line(text.encode()).split(" ", 1)[0].upper())
-    except (ValueError, RemoteProtocolError):
-        return None

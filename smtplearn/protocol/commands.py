@@ -184,6 +184,15 @@ def parse_verb(text: str) -> Verb:
 _VERBS = {verb.value: verb for verb in Verb}
 
 
+def loose_verb(line: bytes) -> Verb | None:
+    """The known verb a line starts with, even if the rest is malformed; None if it has
+    none (so a transcript can name what a refused line tried to do)."""
+    try:
+        return _VERBS.get(decode_line(line).split(" ", 1)[0].upper())
+    except RemoteProtocolError:
+        return None
+
+
 def parse_command(line: bytes | str) -> Command:
     """Parse one command line (CRLF optional). Raises RemoteProtocolError with the reply to send.
 

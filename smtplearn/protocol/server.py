@@ -17,7 +17,7 @@ from email.utils import format_datetime
 
 from smtplearn.protocol.auth import MECHANISMS, Authenticator, SaslExchange
 from smtplearn.protocol.catalogue import reply
-from smtplearn.protocol.commands import Command, decode_line, parse_command
+from smtplearn.protocol.commands import Command, decode_line, loose_verb, parse_command
 from smtplearn.protocol.data import DataReader, text_problem
 from smtplearn.protocol.errors import LocalProtocolError, RemoteProtocolError
 from smtplearn.protocol.events import Closed, Event, Exchange, MessageAccepted
@@ -58,8 +58,9 @@ _KNOWN_BODY_TYPES = frozenset({"7BIT", "8BITMIME", "BINARYMIME"})  # BINARYMIME:
 _queue_numbers = itertools.count(1)
 
 
-def _default_queue_ids() -> Iterator[str]:
-    return (f"SL{n:08X}" for n in _queue_numbers)
+def queue_id_sequence(numbers: Iterator[int] = _queue_numbers) -> Iterator[str]:
+    """Queue ids ("SL0000002A") from ``numbers``; by default one count for the process."""
+    return (f"SL{n:08X}" for n in numbers)
 
 
 class ServerSession:
@@ -91,7 +92,7 @@ class ServerSession:
         self.limits = limits or Limits()
         self.peer = peer
         self._clock = clock or (lambda: datetime.now(timezone.utc))
-        self._queue_ids = queue_ids or _default_queue_ids()
+        self._queue_ids = queue_ids or queue_id_sequence()
         self.state = State.CLOSED  # until start() greets
         self.envelope = Envelope()
         self.helo: str | None = None
@@ -140,7 +141,7 @@ class ServerSession:
         return out
 
     def close(self, why: str = "shutdown") -> list[Event]:
-        """The server gives up (``why``: "timeout", "shutdown", "busy"): 421 and close (§3.8).
+        """The server gives up (``why``: "timeout", "shutdown", "busy", "errors"): 421 and close (§3.8).
 
         A message still in DATA is dropped: it was never answered with 250.
         """
@@ -217,7 +218,7 @@ class ServerSession:
             command = parse_command(body)
         except RemoteProtocolError as err:
             assert err.reply is not None
-            return self._refuse(_verb_of(body), line, None, err.reply)
+            return self._refuse(loose_verb(body), line, None, err.reply)
         verb = command.verb
         if not self._offers(verb):
             return self._refuse(verb, line, command, self._not_offered(command))
@@ -463,14 +464,6 @@ def _date_of_second(moment: datetime, zone: object) -> str:
 def _error(name: str, **fields: object) -> RemoteProtocolError:
     answer = reply(name, **fields)
     return RemoteProtocolError(answer.text, answer)
-
-
-def _verb_of(line: bytes) -> Verb | None:
-    """The verb of a line that failed to parse, if it has a known one (for the transcript)."""
-    try:
-        return Verb(decode_line(line).split(" ", 1)[0].upper())
-    except (ValueError, RemoteProtocolError):
-        return None
 
 
 #: verb -> the method that answers it
