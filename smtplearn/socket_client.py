@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import Any
 
 from smtplearn.conversation import DEFAULT_CLIENT_NAME, Conversation
-from smtplearn.protocol import Signal, Verb
+from smtplearn.protocol import Signal, State, Verb
 
 #: RFC 5321 §4.5.3.2: how long a client waits for each reply, in seconds
 RFC_TIMEOUTS = MappingProxyType({
@@ -98,7 +98,7 @@ class Client(Conversation):
 
     def __exit__(self, *exc: Any) -> None:
         try:
-            if self.session.state.name != "CLOSED":
+            if self.session.state is not State.CLOSED:
                 self.quit()
         except (OSError, ConnectionError):
             pass

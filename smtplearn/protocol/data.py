@@ -87,11 +87,6 @@ def line_ends_and_longest(content: bytes, window: int = 1 << 20) -> tuple[int, i
     return line_ends, longest
 
 
-def longest_line(content: bytes, window: int = 1 << 20) -> int:
-    """Octets in the longest line of ``content``, not counting its CR, LF or CRLF."""
-    return line_ends_and_longest(content, window)[1]
-
-
 class DataReader:
     """Collects message text until <CRLF>.<CRLF>, chunk by chunk.
 
