@@ -104,7 +104,7 @@ class Server:
                           "Pick another port (port=0 lets the system choose one); ports below "
                           "1024, such as 25, need root.") from err
         listener.listen(128)
-        listener.settimeout(0.2)  # so the accept loop notices stop() promptly
+        listener.settimeout(POLL_INTERVAL)  # so the accept loop notices stop() promptly
         self._listener = listener
         self._stopping.clear()
         self._accept_thread = threading.Thread(target=self._accept_loop, name="smtplearn-accept",

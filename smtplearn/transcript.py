@@ -226,7 +226,10 @@ def _bytes_from_json(data: dict[str, str]) -> bytes:
 def _trigger_from_json(value: str | None) -> Trigger | None:
     if value is None:
         return None
-    return Verb(value) if value in Verb._value2member_map_ else Signal(value)
+    try:
+        return Verb(value)
+    except ValueError:
+        return Signal(value)  # "<CRLF>.<CRLF>", "auth response", "421 closing"
 
 
 def _entry_to_dict(entry: Entry) -> dict[str, Any]:

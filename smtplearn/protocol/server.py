@@ -417,8 +417,8 @@ class ServerSession:
         assert self.authenticator is not None  # _offers() lets AUTH through only then
         if self.authenticated_as is not None:
             # RFC 4954 §4: once authenticated, further AUTH commands get 503
-            return reply("bad_sequence", verb="AUTH", where="once authenticated",
-                         allowed=", ".join(v.value for v in self.allowed_verbs if v is not Verb.AUTH))
+            others = tuple(v for v in self.allowed_verbs if v is not Verb.AUTH)
+            return bad_sequence(self.state, Verb.AUTH, others, where="once authenticated")
         mechanism, _, initial = command.argument.partition(" ")
         self._sasl = SaslExchange(mechanism, self.authenticator)
         return self._sasl_step(self._sasl.start(initial or None))
@@ -443,9 +443,10 @@ class ServerSession:
         return answer
 
 
-def bad_sequence(state: State, verb: Verb, allowed: tuple[Verb, ...]) -> Reply:
-    """503, naming what was wrong and what is allowed instead (§4.1.4)."""
-    return reply("bad_sequence", verb=verb.value, where=WHERE[state],
+def bad_sequence(state: State, verb: Verb, allowed: tuple[Verb, ...], *, where: str | None = None) -> Reply:
+    """503, naming what was wrong and what is allowed instead (§4.1.4).
+    ``where`` overrides the state's own wording (``WHERE``)."""
+    return reply("bad_sequence", verb=verb.value, where=where or WHERE[state],
                  allowed=", ".join(v.value for v in allowed))
 
 
