@@ -42,7 +42,7 @@ _STYLE = ("border-collapse:collapse;font-size:13px",
 
 
 def transcript_html(transcript: Transcript, *, body_lines: int = 8) -> str:
-    from smtplearn.render.text import auth_decoded, body_summary
+    from smtplearn.render.text import CLIENT_MARK, auth_decoded, body_summary
     from smtplearn.transcript import Note
     table, cell = _STYLE
     rows = []
@@ -54,7 +54,9 @@ def transcript_html(transcript: Transcript, *, body_lines: int = 8) -> str:
             continue
         answer = entry.reply
         if entry.trigger is Signal.END_OF_DATA:
-            sent = "<br>".join(escape(line.strip()) for line in body_summary(entry, body_lines))
+            # the text view's lines without its " -> " mark (the column already says who sent them)
+            sent = "<br>".join(escape(line.removeprefix(CLIENT_MARK))
+                               for line in body_summary(entry, body_lines))
         else:
             sent = escape(entry.sent.decode("utf-8", "replace").rstrip("\r\n")) or "<i>(connect)</i>"
         got = escape(str(answer)).replace("\n", "<br>")
