@@ -180,7 +180,7 @@ class Transcript:
         return bundle
 
     def sequence_diagram(self, **options: Any) -> Any:
-        """The conversation as a sequence diagram (graphviz; see smtplearn.diagrams)."""
+        """The conversation as a sequence diagram (our own SVG, no graphviz needed; see smtplearn.diagrams)."""
         from smtplearn.diagrams import sequence_diagram
         return sequence_diagram(self, **options)
 

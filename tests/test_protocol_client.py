@@ -153,3 +153,18 @@ def test_client_and_server_sessions_agree_on_every_state() -> None:
     server.receive_data(client.send_message(b"hi"))
     client.receive_data(server.data_to_send())
     assert client.state is server.state is State.READY
+
+
+def test_an_unknown_raw_line_is_not_taken_for_the_greeting() -> None:
+    """A line with no known verb, typed after EHLO, leaves the predicted state where it was
+    (it used to look like the greeting, so the client predicted GREETED until the reply came)."""
+    from smtplearn.protocol import ClientSession, State, parse_reply
+    client = ClientSession()
+    client.receive_data(b"220 mx.example.org ready\r\n")
+    client.send_line("EHLO client.example")
+    client.receive_data(b"250 mx.example.org\r\n")
+    client.send_line("FOO")
+    assert client._predicted_state() is State.READY
+    assert "MAIL" in {v.value for v in client.allowed_verbs}
+    client.receive_data(parse_reply(b"500 5.5.2 Command not recognized: FOO\r\n").to_bytes())
+    assert client.state is State.READY
