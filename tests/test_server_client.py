@@ -11,15 +11,7 @@ import pytest
 
 from smtplearn import Client, Server, SMTPConnectError, SMTPTimeoutError, State
 from smtplearn.protocol import CATALOGUE, Command, Verb
-
-
-def wait_until(condition, timeout: float = 5.0) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.01)
-    return condition()
+from wire import wait_for
 
 
 @pytest.fixture
@@ -42,7 +34,7 @@ def test_client_sends_a_message(server: Server) -> None:
     assert message.content == b"Subject: tcp\r\n\r\n.dot\r\nhello\r\n"
     assert message.peer == "127.0.0.1" and message.helo == "client.test"
     assert message.data.startswith(b"Received: from client.test (127.0.0.1)\r\n\tby mx.test (smtplearn)")
-    assert wait_until(lambda: len(server.transcripts) == 1 and server.transcripts[0].states[-1] is State.CLOSED)
+    assert wait_for(lambda: len(server.transcripts) == 1 and server.transcripts[0].states[-1] is State.CLOSED)
 
 
 def test_server_transcript_names_every_reply(server: Server) -> None:
@@ -51,7 +43,7 @@ def test_server_transcript_names_every_reply(server: Server) -> None:
         client.ehlo()
         client.send_line("FOO")
         client.vrfy("bob")
-    assert wait_until(lambda: server.transcripts and server.transcripts[0].states[-1] is State.CLOSED)
+    assert wait_for(lambda: server.transcripts and server.transcripts[0].states[-1] is State.CLOSED)
     transcript = server.transcripts[0]
     assert [t.reply.code for t in transcript.turns] == [220, 503, 250, 500, 252, 221]
     for turn in transcript.turns:
@@ -98,7 +90,7 @@ def test_many_clients_at_once(server: Server) -> None:
     assert not errors
     assert len(server.mailbox) == 30
     assert len({m.queue_id for m in server.mailbox}) == 30
-    assert wait_until(lambda: server.active_connections == 0)
+    assert wait_for(lambda: server.active_connections == 0)
 
 
 def test_on_event_sees_every_event_in_order() -> None:
@@ -106,7 +98,7 @@ def test_on_event_sees_every_event_in_order() -> None:
     with Server(hostname="mx.test", on_event=lambda transcript, event: seen.append(event)) as server:
         with Client(*server.address, local_hostname="client.test", timeout=10) as client:
             client.send_mail("a@example.org", "b@example.org", "x")
-        assert wait_until(lambda: server.active_connections == 0)
+        assert wait_for(lambda: server.active_connections == 0)
     kinds = [type(e).__name__ for e in seen]
     assert kinds[0] == "Exchange" and "MessageAccepted" in kinds and kinds[-1] == "Closed"
     assert kinds.index("MessageAccepted") < len(kinds) - 3
@@ -177,7 +169,7 @@ def test_half_sent_message_is_not_delivered() -> None:
         while b"354" not in received:
             received += sock.recv(1000)
         sock.close()
-        assert wait_until(lambda: server.active_connections == 0)
+        assert wait_for(lambda: server.active_connections == 0)
         assert len(server.mailbox) == 0
 
 

@@ -4,18 +4,9 @@ from __future__ import annotations
 
 import smtplib
 import threading
-import time
 
 from smtplearn import Server
-
-
-def wait_until(condition, timeout: float = 5.0) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.01)
-    return condition()
+from wire import wait_for
 
 
 def connection_threads() -> list[threading.Thread]:
@@ -30,12 +21,12 @@ def test_one_thread_serves_clients_one_after_another_and_ends_on_stop() -> None:
         for n in range(5):
             with smtplib.SMTP(host, port, local_hostname="client.test", timeout=10) as smtp:
                 smtp.sendmail("a@example.org", ["b@example.org"], f"Subject: {n}\r\n\r\nhi\r\n")
-            assert wait_until(lambda: server.active_connections == 0)
+            assert wait_for(lambda: server.active_connections == 0)
         assert len(server.mailbox) == 5 and len(server.transcripts) == 5
         assert len(set(connection_threads()) - before) == 1  # the first client's thread served all
     finally:
         server.stop()
-    assert wait_until(lambda: not set(connection_threads()) - before)  # the idle thread ended
+    assert wait_for(lambda: not set(connection_threads()) - before)  # the idle thread ended
 
 
 def test_parallel_clients_get_their_own_threads() -> None:
@@ -43,10 +34,10 @@ def test_parallel_clients_get_their_own_threads() -> None:
         host, port = server.address
         clients = [smtplib.SMTP(host, port, local_hostname="client.test", timeout=10) for _ in range(3)]
         try:
-            assert wait_until(lambda: server.active_connections == 3)
+            assert wait_for(lambda: server.active_connections == 3)
             for smtp in clients:
                 assert smtp.noop()[0] == 250
         finally:
             for smtp in clients:
                 smtp.quit()
-        assert wait_until(lambda: server.active_connections == 0)
+        assert wait_for(lambda: server.active_connections == 0)
