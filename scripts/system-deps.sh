@@ -1,6 +1,8 @@
 #!/bin/sh
 # Install the Debian packages whose programs smtplearn's tests, diagrams and lab drive
-# as real peers: dot (graphviz), swaks, dnsmasq, smtp-sink/smtp-source (postfix),
+# as real peers: dot (graphviz), swaks with its TLS module (libnet-ssleay-perl: only a
+# Recommends of swaks, and we install without recommends), dnsmasq, smtp-sink/
+# smtp-source (postfix), nc for the course's terminal exercise (netcat-openbsd),
 # headless chromium, and ip/unshare for scripts/hermetic.sh.
 #
 # Usage: scripts/system-deps.sh [PACKAGE...]     (no arguments: all of them)
@@ -10,7 +12,7 @@
 # what is missing and carry on; the tests that need it skip and name the package.
 set -eu
 
-ALL="graphviz swaks dnsmasq-base postfix chromium iproute2 util-linux"
+ALL="graphviz swaks libnet-ssleay-perl dnsmasq-base postfix netcat-openbsd chromium iproute2 util-linux"
 PACKAGES="${*:-$ALL}"
 
 # The program each package provides, so non-Debian hosts that have it count too.
@@ -21,6 +23,9 @@ program_of() {
         postfix) echo smtp-sink ;;
         iproute2) echo ip ;;
         util-linux) echo unshare ;;
+        netcat-openbsd) echo nc ;;
+        # a Perl module, not a program: only dpkg can say it is there
+        libnet-ssleay-perl) echo /nonexistent/Net-SSLeay ;;
         *) echo "$1" ;;
     esac
 }

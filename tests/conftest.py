@@ -50,10 +50,30 @@ def find_binary(name: str) -> str:
     pytest.skip(message)
 
 
+def require_perl_module(module: str, package: str) -> None:
+    """Skip unless Perl can load ``module`` (fail under CI, naming the Debian package).
+
+    swaks loads its TLS support (Net::SSLeay) only when --tls is asked for, and Debian
+    ships it as a mere Recommends of swaks, so a machine can have swaks without it."""
+    perl = shutil.which("perl")
+    if perl and subprocess.run([perl, f"-M{module}", "-e1"], capture_output=True).returncode == 0:
+        return
+    message = f"Perl module {module} not found; install with: make system-deps (apt-get install {package})"
+    if _in_ci():
+        pytest.fail(f"{message} [CI=true: CI installs every system package]", pytrace=False)
+    pytest.skip(message)
+
+
 @pytest.fixture(scope="session")
 def free_port() -> Callable[..., int]:
     """Call it for a fresh port: ``port = free_port()``."""
     return _free_port
+
+
+@pytest.fixture(scope="session")
+def perl_module() -> Callable[[str, str], None]:
+    """Call it with a module and its Debian package: ``perl_module("Net::SSLeay", "libnet-ssleay-perl")``."""
+    return require_perl_module
 
 
 @pytest.fixture(scope="session")

@@ -83,8 +83,9 @@ def test_non_ascii_password_is_utf8(server, cert):
 # -- interop: swaks ---------------------------------------------------------------------
 @pytest.mark.peers
 @pytest.mark.parametrize("mechanism", ["PLAIN", "LOGIN"])
-def test_swaks_tls_auth(server, system_binary, mechanism):
+def test_swaks_tls_auth(server, system_binary, perl_module, mechanism):
     swaks = system_binary("swaks")
+    perl_module("Net::SSLeay", "libnet-ssleay-perl")  # swaks' --tls needs it
     host, port = server.address
     done = subprocess.run(
         [swaks, "--server", host, "--port", str(port), "--tls", "--auth", mechanism,
