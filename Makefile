@@ -1,5 +1,5 @@
 # Two commands do everything on a fresh Debian machine with Python 3.11:
-#   make lab    open the course in JupyterLab (notebooks/00-start-here.ipynb)
+#   make lab    open the course in JupyterLab (your copy of notebooks/, in my-notebooks/)
 #   make test   run the test suite with no network but loopback
 # Both install what they need first: Debian packages (scripts/system-deps.sh, as
 # root) and a .venv with this package in editable mode.
@@ -9,17 +9,20 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HERMETIC := scripts/hermetic.sh
 PORT ?= 8888
+# make lab serves this git-ignored working copy of notebooks/, never notebooks/ itself
+LAB_DIR := my-notebooks
 # `make test` leaves the long runs to `make fuzz` and `make soak`.
 MARK ?= not slow and not soak
 PYTEST_ARGS ?=
 
 # system-deps must finish before the venv is made (it may install python3-venv).
 .NOTPARALLEL:
-.PHONY: help lab test fuzz soak bench diagrams venv deps system-deps clean
+.PHONY: help lab lab-reset test fuzz soak bench diagrams venv deps system-deps clean
 .DEFAULT_GOAL := help
 
 help:
-	@echo "make lab          JupyterLab on notebooks/ (PORT=$(PORT))"
+	@echo "make lab          JupyterLab on your working copy $(LAB_DIR)/ (PORT=$(PORT))"
+	@echo "make lab-reset    a fresh $(LAB_DIR)/ for the next class (the old one is kept, renamed)"
 	@echo "make test         test suite, hermetic (PYTEST_ARGS='-k ...' to narrow)"
 	@echo "make fuzz         slow property tests with more hypothesis examples"
 	@echo "make soak         load and leak tests"
@@ -57,19 +60,17 @@ endef
 test: system-deps $(VENV)/.stamp-test
 	@$(call pytest,-m "$(MARK)")
 
-# A random token in the printed URL, so only this user can open the server.
-# Logging at WARN keeps that URL the last thing on screen; errors still show.
+# scripts/lab.py serve: JupyterLab on $(LAB_DIR)/, a git-ignored copy of notebooks/ made on
+# the first run (autosave never writes outputs into the committed notebooks), on a port
+# checked *before* the URL is printed (the next free one; with PORT=N given, N or a clear
+# error), a random token in the URL, kernel channels encrypted (no warning per kernel).
 lab: $(VENV)/.stamp-lab
 	@PYTHON="$(PYTHON)" scripts/system-deps.sh graphviz
-	@token=$$($(PY) -c 'import secrets; print(secrets.token_hex(16))'); \
-	page=/lab/tree/00-start-here.ipynb; \
-	browser=--no-browser; [ -z "$$DISPLAY$$WAYLAND_DISPLAY" ] || browser=; \
-	echo; echo "  Open in your browser:  http://127.0.0.1:$(PORT)$$page?token=$$token"; \
-	echo "  (stop with Ctrl-C twice)"; echo; \
-	JUPYTER_TOKEN=$$token exec $(VENV)/bin/jupyter lab $$browser --allow-root \
-	  --ip=127.0.0.1 --port=$(PORT) --ServerApp.port_retries=0 \
-	  --ServerApp.root_dir=notebooks --LabApp.default_url=$$page \
-	  --ServerApp.log_level=WARN
+	@$(PY) scripts/lab.py serve $(LAB_DIR) --port $(PORT) $(if $(filter file,$(origin PORT)),,--fixed)
+
+# For the next class: the old copy is renamed (nothing is deleted), a fresh one is made.
+lab-reset:
+	@$(PYTHON) scripts/lab.py reset $(LAB_DIR)
 
 # --- longer runs and generated files ----------------------------------------
 

@@ -13,6 +13,9 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
+
+from smtplearn import __version__
 
 # subcommand name -> module that implements it
 SUBCOMMANDS: dict[str, str] = {
@@ -23,11 +26,26 @@ SUBCOMMANDS: dict[str, str] = {
 }
 
 
+EX_USAGE = 64  # sysexits.h: the command was used incorrectly (README's exit tables)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error exits 64 (EX_USAGE), as README's exit tables say, not argparse's 2.
+
+    Subcommand parsers are made from the same class, so ``send --from alice`` exits 64 too.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EX_USAGE, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="python -m smtplearn",
         description="Learn SMTP: run a teaching server, send mail, look up MX records, draw diagrams.",
     )
+    parser.add_argument("--version", action="version", version=f"smtplearn {__version__}")
     sub = parser.add_subparsers(dest="subcommand", metavar="SUBCOMMAND", required=True)
     for name, module_name in SUBCOMMANDS.items():
         module = importlib.import_module(module_name)

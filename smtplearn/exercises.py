@@ -50,6 +50,30 @@ def _unanswered(answer: Any) -> bool:
 
 
 # -- one checker per notebook -------------------------------------------------------
+#: 00: wrong codes a student reads off the transcript, and what each one really answered
+_START_HINTS = {
+    354: "354 is the go-ahead after DATA ('send the message'); the server has not accepted anything yet. "
+         "Look at the reply to the line that ends the message (<CRLF>.<CRLF>).",
+    221: "221 is the answer to QUIT (§4.1.1.10). Look at the reply just before it.",
+    220: "220 is the greeting the server sends when the client connects (§3.1), before any message.",
+}
+
+
+def _start_here(answer: Any) -> Feedback:
+    """00: the reply code that accepted the message (the reply to the end of data)."""
+    if _unanswered(answer):
+        return _hint("Replace ... with a number, the code of the reply to the message's end mark.")
+    if isinstance(answer, str) and answer.strip().isdigit():
+        return _hint("Close: write the code as a number, without quotes (250, not '250').")
+    if answer == 250:
+        return _ok("250 after the end of data means the server took responsibility for the message "
+                   "(RFC 5321 §4.1.1.4).")
+    if answer in _START_HINTS:
+        return _hint(_START_HINTS[answer])
+    return _hint("That code is not in this conversation's replies to the message: look at the last reply "
+                 "before QUIT's 221 in the transcript above.")
+
+
 def _greeting(answer: Any) -> Feedback:
     """01: the SIZE limit the server advertised in its EHLO reply, as an int."""
     from smtplearn.protocol.limits import Limits
@@ -149,6 +173,9 @@ def _real_software(server: Any) -> Feedback:
             return _ok("Python's smtplib and smtplearn spoke RFC 5321 to each other over TCP.")
     if len(server.mailbox):
         return _hint("A message arrived, but with one recipient: give smtplib.sendmail a list of two.")
+    if not server.running:
+        return _hint("The server is stopped (server.stop() ran), so nothing can connect: run the notebook's "
+                     "first code cell again for a new server, then sendmail to it.")
     return _hint("No message yet: call smtp.sendmail(sender, [two recipients], message) inside the with-block.")
 
 
@@ -197,6 +224,7 @@ def _console_lab(pair: Any) -> Feedback:
 
 #: notebook name -> (what the exercise asks, checker)
 EXERCISES: dict[str, tuple[str, Callable[[Any], Feedback]]] = {
+    "00-start-here": ("the reply code that accepted the message", _start_here),
     "01-greeting": ("the SIZE limit from the EHLO reply", _greeting),
     "02-envelope": ("a Bcc: two envelope recipients, one header recipient", _envelope),
     "03-data": ("the bytes sent after 354 for '.hidden' / 'end'", _data),

@@ -191,9 +191,23 @@ class Transcript:
 
     @classmethod
     def from_json(cls, text: str) -> Transcript:
-        data = json.loads(text)
-        return cls([_entry_from_dict(e) for e in data["entries"]], data.get("title", ""),
-                   data.get("started", 0.0))
+        """Read what ``to_json`` wrote; anything else is a ``TranscriptFormatError`` saying what is wrong."""
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise TranscriptFormatError(f"not JSON ({exc}); a transcript file is what "
+                                        "Transcript.save() writes") from None
+        if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
+            raise TranscriptFormatError('not a transcript: expected a JSON object with an "entries" list '
+                                        "(what Transcript.save() writes)")
+        entries = []
+        for index, entry in enumerate(data["entries"]):
+            try:
+                entries.append(_entry_from_dict(entry))
+            except (KeyError, TypeError, ValueError) as exc:
+                what = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
+                raise TranscriptFormatError(f"entry {index} is not a turn or a note: {what}") from None
+        return cls(entries, data.get("title", ""), data.get("started", 0.0))
 
     def save(self, path: str | Path) -> Path:
         path = Path(path)
@@ -202,7 +216,14 @@ class Transcript:
 
     @classmethod
     def load(cls, path: str | Path) -> Transcript:
-        return cls.from_json(Path(path).read_text(encoding="utf-8"))
+        try:
+            return cls.from_json(Path(path).read_text(encoding="utf-8"))
+        except TranscriptFormatError as exc:
+            raise TranscriptFormatError(f"{path}: {exc}") from None
+
+
+class TranscriptFormatError(ValueError):
+    """A transcript file that ``Transcript.load`` cannot read; the message says what is wrong."""
 
 
 def _shifted(entry: Entry, shift: float) -> Entry:

@@ -132,6 +132,12 @@ UNANSWERED = ("unanswered", lambda: ..., "Replace")
 
 # exercise -> [(what the student did, how to build that answer, a word the hint must contain)]
 WRONG: dict[str, list[tuple[str, Callable[[], Any], str]]] = {
+    "00-start-here": [
+        UNANSWERED,
+        ("the go-ahead after DATA", lambda: 354, "ends the message"),
+        ("QUIT's reply", lambda: 221, "QUIT"),
+        ("the text, not a number", lambda: "250", "number"),
+    ],
     "01-greeting": [
         UNANSWERED,
         ("the text, not a number", lambda: "10485760", "int("),
@@ -174,6 +180,7 @@ WRONG: dict[str, list[tuple[str, Callable[[], Any], str]]] = {
     "07-real-software": [
         ("nothing passed", lambda: ..., "Pass the Server"),
         ("no mail sent", lambda: server_with(), "sendmail"),
+        ("the server was stopped first (Run All ran server.stop())", lambda: server_with(), "first code cell"),
         ("one recipient", lambda: server_with(["bob@example.net"]), "list of two"),
     ],
     "08-security": [

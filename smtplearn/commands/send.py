@@ -61,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
     from smtplearn.delivery.mta import deliver
 
     try:
+        check_addresses(args.sender, args.recipients)
         message = build_message(args.sender, args.recipients, args.subject, _body(args))
         relay = parse_server(args.server, args.port) if args.server else None
         resolver = None
@@ -77,6 +78,18 @@ def run(args: argparse.Namespace) -> int:
     print()
     print(report.summary())
     return report.exit_code
+
+
+def check_addresses(sender: str, recipients: list[str]) -> None:
+    """Raise ValueError unless every address is local-part@domain (RFC 5321 §4.1.2), before any DNS or TCP."""
+    from smtplearn.protocol.addresses import check_mailbox
+    from smtplearn.protocol.errors import RemoteProtocolError
+
+    for option, address in [("--from", sender)] + [("--to", r) for r in recipients]:
+        try:
+            check_mailbox(address)
+        except RemoteProtocolError as exc:
+            raise ValueError(f"{option} {address!r}: {exc.reply.text if exc.reply else exc}") from None
 
 
 def build_message(sender: str, recipients: list[str], subject: str, body: str) -> EmailMessage:
