@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 from pathlib import Path
 
 import nbformat
@@ -173,6 +174,7 @@ def check_05_asked_our_dns_server(notebook: nbformat.NotebookNode, env: dict[str
                       + out.get("ename", "") + out.get("evalue", "")
                       for cell in _code(notebook) for out in cell.outputs)
     assert f"DNS server {env['SMTPLEARN_NAMESERVER']}" in shown
+    assert "DNS answers: the lookups below are live" in shown and "recorded answers" not in shown
     assert "192.0.2.50" in shown  # mail.python.org's address in WORLD, not the real one
     assert "gmail-smtp-in.l.google.com" in shown and "mta6.am0.yahoodns.net" in shown
     assert "null MX" in shown and "NXDOMAIN" in shown and "DNSTimeout" in shown
@@ -190,6 +192,42 @@ def check_06_one_diagram_of_the_whole_delivery(notebook: nbformat.NotebookNode, 
     assert len(diagrams) == 1, "the delivery's sequence diagram should be drawn once, as SVG"
     for participant in ("DNS", "mx1.school.test", "mx2.school.test", "mx1.post.test", "mx2.post.test"):
         assert participant in diagrams[0]
+
+
+@pytest.mark.dot
+def test_05_without_dns_says_so_and_runs_to_its_end_on_recorded_answers(tmp_path, free_port, system_binary):
+    """A classroom with no DNS: the notebook must reach its end anyway (issue 12, item 4).
+
+    RFC 5321 §5.1: "If a non-existent domain error is returned, this situation MUST be
+    reported as an error" -- so the NXDOMAIN lesson must still show a permanent error,
+    from the recorded answers, not the timeout that having no DNS would give.
+    """
+    import time
+
+    system_binary("dot")
+    path = NOTEBOOKS_DIR / "05-mx-lookups.ipynb"
+    silent = f"127.0.0.1:{free_port(socket.SOCK_DGRAM)}"  # a UDP port where nothing answers
+    env = dict(os.environ, SMTPLEARN_NAMESERVER=silent, IPYTHONDIR=str(tmp_path / "ipython"),
+               PYDEVD_DISABLE_FILE_VALIDATION="1")
+    started = time.monotonic()
+    notebook = execute(path, env)  # raises CellExecutionError on an untagged error
+    took = time.monotonic() - started
+    outputs = [out for cell in _code(notebook) for out in cell.outputs]
+    shown = "\n".join(str(out.get("data", {}).get("text/plain", "")) + str(out.get("data", {}).get("text/html", ""))
+                      + out.get("text", "") + out.get("ename", "") for out in outputs)
+    first = _code(notebook)[0]
+    assert "live_or_recorded" in first.source, "the check comes first, before any lookup"
+    assert f"No DNS server answered: DNS server {silent} did not answer" in str(first.outputs)
+    assert "recorded answers" in shown and "no network" in shown
+    assert "188.166.95.178" in shown  # mail.python.org, as python.org publishes it
+    assert "gmail-smtp-in.l.google.com" in shown and "mta5.am0.yahoodns.net" in shown
+    assert "null MX" in shown
+    assert "kind: nxdomain | permanent: True" in shown  # not "timeout | permanent: False"
+    assert "DNSTimeout" in shown  # the tagged no-network demonstration still raises
+    errors = [out for out in outputs if out.output_type == "error"]
+    assert {error.ename for error in errors} <= {"DNSTimeout", "ValueError"}, [e.ename for e in errors]
+    assert len(errors) == sum(RAISES in cell.metadata.get("tags", []) for cell in _code(notebook))
+    assert took < 60, f"notebook 05 without DNS took {took:.0f} s: the check must give up quickly"
 
 
 # notebook -> extra checks on its executed cells
