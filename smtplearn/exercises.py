@@ -184,7 +184,7 @@ def _security(reply: Any) -> Feedback:
     if _unanswered(reply) or not hasattr(reply, "code"):
         return _hint("Store the Reply that pair.rcpt(...) returned.")
     if reply.code == 550 and reply.enhanced == "5.7.1":
-        return _ok("550 5.7.1: the server is not an open relay (RFC 5321 §3.6.2, §7.1).")
+        return _ok("550 5.7.1: the server is not an open relay (RFC 5321 §3.6.2, §7.9).")
     if reply.code == 250:
         return _hint("It was accepted: give the server local_domains=[...] and use a recipient outside them.")
     return _hint(f"{reply.code} is a refusal, but not the relay refusal: was the command in the right order?")

@@ -62,7 +62,11 @@ CODE_MEANINGS = MappingProxyType({
     538: ("RFC 4954 §6", "This authentication mechanism needs an encrypted (TLS) connection."),
     550: ("RFC 5321 §4.2.3", "Not taken: mailbox unavailable, or refused by policy. Do not retry as is."),
     551: ("RFC 5321 §3.4", "User not local; try the forward-path the server gives."),
-    552: ("RFC 5321 §4.2.3", "Exceeded storage allocation: the message is too big."),
+    552: ("RFC 5321 §4.2.3, §4.5.3.1.10; RFC 3463 X.2.2",
+          "Exceeded storage allocation: the message is too big for the server, or the mailbox is full "
+          "(enhanced code X.2.2: the recipient can free space, so it may work later). A 552 to RCPT for "
+          "too many recipients is an old error for 452: clients SHOULD treat it as temporary and send "
+          "the remaining recipients later (§4.5.3.1.10)."),
     553: ("RFC 5321 §4.2.3", "Mailbox name not allowed: the address is malformed or not permitted."),
     554: ("RFC 5321 §4.2.3", "Transaction failed (or, as a greeting: no SMTP service here)."),
     555: ("RFC 5321 §4.1.1.11", "A MAIL FROM/RCPT TO parameter is not recognised or not implemented."),
@@ -92,7 +96,8 @@ _ENTRIES: dict[str, Entry] = {
                      "NOOP does nothing but get an OK: a way to check the server is alive."),
     "vrfy_cannot": Entry(252, "2.0.0", "Cannot VRFY user, but will accept message and attempt delivery",
                          "RFC 5321 §3.5.3",
-                         "VRFY is answered without confirming whether the mailbox exists (stops address harvesting)."),
+                         "VRFY is disabled for security: 252, neither yes nor no (§7.3). It slows address "
+                         "harvesting, though RCPT often reveals the same (§7.3)."),
     "help": Entry(214, "2.0.0", "Commands: {commands}", "RFC 5321 §4.1.1.8",
                   "Help for humans: the commands this server knows.", more_lines=True),
     "quit": Entry(221, "2.0.0", "{hostname} closing connection", "RFC 5321 §4.1.1.10",
