@@ -160,7 +160,8 @@ def _delivery(report: Any) -> Feedback:
         return _ok("Greylisting answered 450 the first time; the retry was accepted (RFC 5321 §4.5.4.1).")
     if status == "deferred":
         return _hint("Deferred: 450 means 'try again later', and a greylisting server accepts only when the "
-                     "same sender tries again. Call .retry() on this report and pass the new report.")
+                     "same sender tries again after a while. Move the lesson's clock on (RFC 5321 §4.5.4.1: "
+                     "at least 30 minutes), then call .retry() on this report and pass the new report.")
     return _hint(f"It bounced ({grey[0].reason}). Greylisting answers 4xx, never 5xx: was the address right?")
 
 

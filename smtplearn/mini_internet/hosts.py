@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import enum
 import itertools
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -32,7 +33,7 @@ class Behaviour(enum.Enum):
     NORMAL = "normal"      # accepts mail for the domains whose MX (or implicit MX) it is
     DOWN = "down"          # nothing listens: connection refused, try the next MX (RFC 5321 §5.1)
     BUSY = "busy"          # greets with 421 and closes: try the next MX (RFC 5321 §3.8)
-    GREYLIST = "greylist"  # 450 to the first try of each (client, sender, recipient), then accepts (§4.5.4.1)
+    GREYLIST = "greylist"  # 450 to the first try of each (client, sender, recipient), then accepts (RFC 6647)
     TEMPFAIL = "tempfail"  # 451 to every MAIL FROM: a server with a local problem (§4.2.3)
 
     @classmethod
@@ -58,8 +59,13 @@ class MiniHost:
     mailbox: Mailbox = field(default_factory=Mailbox)
     #: connection attempts made to this host, refused ones included
     connections: int = 0
-    #: greylisting memory: (client address, sender, recipient) triplets already seen once
-    seen: set[tuple[str, str, str]] = field(default_factory=set)
+    #: greylisting memory (RFC 6647): (client address, sender, recipient) -> when it was first seen
+    seen: dict[tuple[str, str, str], float] = field(default_factory=dict)
+    #: greylisting: seconds a triplet must wait before a retry is accepted; a sooner retry gets
+    #: 450 again (RFC 5321 §4.5.4.1: "The sender MUST delay retrying"; 0 accepts any retry)
+    greylist_delay: float = 0.0
+    #: seconds, for greylist_delay; a lesson can pass its own clock to show "later" without waiting
+    clock: Callable[[], float] = time.monotonic
 
     def __post_init__(self) -> None:
         self.behaviour = Behaviour.of(self.behaviour)
@@ -98,7 +104,10 @@ class HostHandler(Handler):
             return reply("no_such_user", address=address)
         if self.host.behaviour is Behaviour.GREYLIST:
             triplet = (session.peer, session.envelope.mail_from or "", address.lower())
-            if triplet not in self.host.seen:
-                self.host.seen.add(triplet)
+            now, first_seen = self.host.clock(), self.host.seen.get(triplet)
+            if first_seen is None:
+                self.host.seen[triplet] = now
                 return reply("greylisted")
+            if now - first_seen < self.host.greylist_delay:
+                return reply("greylisted")  # retried too soon: the same answer, the clock keeps running
         return None
