@@ -20,6 +20,9 @@ import sys
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
+from smtplearn.protocol.addresses import check_mailbox
+from smtplearn.protocol.errors import RemoteProtocolError
+
 HELP = "send a message, directly (--server) or by MX lookup like a mail server, and print the transcript"
 
 EX_USAGE = 64  # sysexits.h: the command was used incorrectly
@@ -82,9 +85,6 @@ def run(args: argparse.Namespace) -> int:
 
 def check_addresses(sender: str, recipients: list[str]) -> None:
     """Raise ValueError unless every address is local-part@domain (RFC 5321 §4.1.2), before any DNS or TCP."""
-    from smtplearn.protocol.addresses import check_mailbox
-    from smtplearn.protocol.errors import RemoteProtocolError
-
     for option, address in [("--from", sender)] + [("--to", r) for r in recipients]:
         try:
             check_mailbox(address)

@@ -29,6 +29,9 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+from smtplearn.mx.lookup import MXLookupError
+from smtplearn.mx.resolver import describe_resolver, make_resolver
+
 __all__ = ["RECORDED_DOMAINS", "RECORDED_ON", "RECORDED_ZONES", "DNSChoice", "live_or_recorded",
            "recorded_resolver"]
 
@@ -101,7 +104,7 @@ RECORDED_ZONES: tuple[str, ...] = (
 
 def recorded_resolver() -> Any:
     """A ``ZoneResolver`` over ``RECORDED_ZONES``: no network, the same answers every time."""
-    from smtplearn.mx.zone import ZoneResolver
+    from smtplearn.mx.zone import ZoneResolver  # imports dnspython: loaded only when used
 
     class RecordedResolver(ZoneResolver):
         def describe(self) -> str:
@@ -142,11 +145,8 @@ def live_or_recorded(resolver: Any = None, *, probe: str = PROBE_DOMAIN,
     A timeout, every server failing or refusing, or no resolver configured at all
     means the lessons run on ``recorded_resolver()`` instead.
     """
-    import dns.exception
+    import dns.exception  # dnspython loads on first use, never with `import smtplearn`
     import dns.resolver
-
-    from smtplearn.mx.lookup import MXLookupError
-    from smtplearn.mx.resolver import describe_resolver, make_resolver
 
     try:
         live = resolver if resolver is not None else make_resolver()
