@@ -23,6 +23,24 @@ from smtplearn.protocol.states import (EXTENSION_VERBS, INITIAL_STATE, TRANSITIO
                                        Verb, allowed_verbs, state_after)
 
 
+#: the commands whose positive reply may be a 3xx ("go on"): read from the table, as the
+#: state machine knows them (DATA's 354, AUTH's 334); any other command earns 2xx or a refusal
+_INTERMEDIATE_OK = frozenset(trigger for row in TRANSITIONS.values() for trigger, move in row.items()
+                             if move.intermediate is not None)
+#: RFC 5321 §4.3.2: "DATA  I: 354 -> data": DATA itself has no 2xx reply, only the end of data has
+_NO_COMPLETION = frozenset({Verb.DATA})
+
+
+class UnexpectedReplyError(RemoteProtocolError):
+    """A positive reply the command cannot earn (354 to MAIL, 250 to DATA): the server is
+    broken, and taking the reply for a success could lose or duplicate a message.
+    ``exchanges`` holds what was settled in the same read, this reply last."""
+
+    def __init__(self, message: str, reply: Reply, exchanges: list[Exchange]) -> None:
+        super().__init__(message, reply)
+        self.exchanges = exchanges
+
+
 class _Pending(NamedTuple):
     """A command on its way, waiting for its reply. (A NamedTuple, not a frozen
     dataclass: one is made per command, and a tuple is made several times quicker.)"""
@@ -136,7 +154,13 @@ class ClientSession:
                 self._pending.append(_Pending(Signal.CLOSE_421, b"", None))
             if not self._pending:
                 raise RemoteProtocolError(f"server sent a reply nobody asked for: {answer}")
-            exchanges.append(self._settle(self._pending.popleft(), answer))
+            pending = self._pending.popleft()
+            problem = _unexpected(pending.trigger, answer)
+            if problem is not None:
+                exchanges.append(self._settle(pending, answer, moves=False))
+                self._pending.clear()  # the session is not trusted any more: nothing else is matched
+                raise UnexpectedReplyError(problem, answer, exchanges)
+            exchanges.append(self._settle(pending, answer))
             if exchanges[-1].trigger is Verb.STARTTLS and answer.code == 220:
                 # RFC 3207 §4.2, §6: whatever came after the 220 in clear text is not
                 # trusted (a man in the middle could have added replies): drop it
@@ -144,9 +168,11 @@ class ClientSession:
                 break
         return exchanges
 
-    def _settle(self, pending: _Pending, answer: Reply) -> Exchange:
+    def _settle(self, pending: _Pending, answer: Reply, *, moves: bool = True) -> Exchange:
         before = self.state
-        if _is_greeting(pending):
+        if not moves:
+            after = before
+        elif _is_greeting(pending):
             # §3.1: 220 opens the session; 554 ("no SMTP service here") or 421 end it
             after = INITIAL_STATE if answer.code == 220 else State.CLOSED
         else:
@@ -174,6 +200,22 @@ class ClientSession:
         """Commands the table allows next, leaving out extensions the server did not offer."""
         return tuple(v for v in allowed_verbs(self._predicted_state())
                      if v not in EXTENSION_VERBS or EXTENSION_VERBS[v] in self.extensions)
+
+
+def _unexpected(trigger: Trigger | None, answer: Reply) -> str | None:
+    """Why ``answer`` cannot be the reply to ``trigger``, or None when it can (RFC 5321 §4.3.2)."""
+    if trigger is None or answer.code >= 400:
+        return None  # the greeting, a raw line, or a refusal: nothing positive to take on trust
+    name = getattr(trigger, "value", str(trigger))
+    if answer.code >= 300 and trigger not in _INTERMEDIATE_OK:
+        return (f"the server answered {answer.code} to {name}: a 3xx reply means 'go on, send more', which "
+                f"{name} never asks for (its positive reply is 2xx, RFC 5321 §4.3.2). The server is broken; "
+                "this client stops instead of taking the reply for a success")
+    if answer.code < 300 and trigger in _NO_COMPLETION:
+        return (f"the server answered {answer.code} to {name}: DATA's only positive reply is 354, "
+                "'send the message' (RFC 5321 §4.3.2); no message was sent, so a 2xx here cannot mean it "
+                "was accepted. The server is broken; this client stops")
+    return None
 
 
 def _is_greeting(pending: _Pending) -> bool:
