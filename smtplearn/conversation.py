@@ -173,7 +173,7 @@ class Conversation:
     def rcpt(self, address: str, **params: Any) -> Reply:
         return self.command(Command.rcpt(address, **params))
 
-    def data(self, message: str | bytes | EmailMessage, *, raw: bool = False) -> Reply:
+    def data(self, message: str | bytes | EmailMessage, *, raw: bool = False, crlf_done: bool = False) -> Reply:
         """DATA, then (after 354) the message text and <CRLF>.<CRLF>. Returns the final reply,
         or the refusal of DATA itself (e.g. 503 when no recipient was accepted).
 
@@ -184,14 +184,14 @@ class Conversation:
         go_ahead = self.command(Command(Verb.DATA))
         if go_ahead.code != 354:
             return go_ahead  # a refusal (4xx/5xx): a 2xx to DATA raises UnexpectedReplyError
-        return self.send_text(content, raw=raw)
+        return self.send_text(content, raw=raw, crlf_done=crlf_done)
 
-    def send_text(self, content: bytes, *, raw: bool = False) -> Reply:
+    def send_text(self, content: bytes, *, raw: bool = False, crlf_done: bool = False) -> Reply:
         """The message text after a 354, in blocks of ``DATA_BLOCK`` octets, then its final reply.
 
-        ``content`` is made CRLF and dot-stuffed here, once (``raw=True``: sent as given).
+        ``content`` is made CRLF (unless ``crlf_done``) and dot-stuffed (``raw=True``: sent as given).
         """
-        payload = memoryview(self.session.send_message(content, raw=raw))
+        payload = memoryview(self.session.send_message(content, raw=raw, crlf_done=crlf_done))
         started = time.perf_counter()
         for start in range(0, len(payload), DATA_BLOCK):
             self._send_data_block(bytes(payload[start:start + DATA_BLOCK]))

@@ -106,12 +106,13 @@ class ClientSession:
         self._pending.append(_Pending(Signal.END_OF_DATA, content, None, len(content)))
         return payload
 
-    def send_message(self, content: bytes, *, raw: bool = False) -> bytes:
+    def send_message(self, content: bytes, *, raw: bool = False, crlf_done: bool = False) -> bytes:
         """The message text after 354: dot-stuffed, ending with <CRLF>.<CRLF> (§4.5.2, §4.1.1.4).
 
         ``raw=True`` sends ``content`` exactly as given (no line-ending repair, no
         dot-stuffing), followed by <CRLF>.<CRLF>: for lessons that show what a
-        broken or hostile client sends, such as SMTP smuggling.
+        broken or hostile client sends, such as SMTP smuggling. ``crlf_done=True``:
+        the caller already made every line end in CRLF (``crlf_lines``), so it is not done again.
         """
         if self._predicted_state() is not State.DATA:
             raise LocalProtocolError(
@@ -120,7 +121,7 @@ class ClientSession:
         if raw:
             payload = content + (b".\r\n" if content.endswith(b"\r\n") else b"\r\n.\r\n")
         else:
-            content = crlf_lines(content)
+            content = content if crlf_done else crlf_lines(content)
             payload = stuff_crlf_text(content)  # dot_stuff without repairing line ends again
         self._pending.append(_Pending(Signal.END_OF_DATA, content, None, len(payload) - 3))
         return payload
