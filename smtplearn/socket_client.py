@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import Any
 
 from smtplearn.conversation import DEFAULT_CLIENT_NAME, Conversation, SMTPTimeoutError
-from smtplearn.protocol import Signal, State, Verb
+from smtplearn.protocol import ProtocolError, Signal, State, Verb
 
 #: RFC 5321 §4.5.3.2: how long a client waits for each reply, in seconds
 RFC_TIMEOUTS = MappingProxyType({
@@ -108,7 +108,7 @@ class Client(Conversation):
         try:
             if self.session.state is not State.CLOSED:
                 self.quit()
-        except (OSError, ConnectionError):
+        except (OSError, ProtocolError):  # a broken peer: the error that matters was raised already
             pass
         finally:
             self.close()

@@ -168,3 +168,38 @@ def test_an_unknown_raw_line_is_not_taken_for_the_greeting() -> None:
     assert "MAIL" in {v.value for v in client.allowed_verbs}
     client.receive_data(parse_reply(b"500 5.5.2 Command not recognized: FOO\r\n").to_bytes())
     assert client.state is State.READY
+
+
+# ---------------------------------------------------------------- positive replies a command cannot earn
+def test_354_to_mail_is_an_error_and_the_state_does_not_move() -> None:
+    """RFC 5321 §4.3.2: "MAIL ... S: 250"; only DATA has "I: 354". A 354 to MAIL is a broken server."""
+    from smtplearn.protocol.client import UnexpectedReplyError
+    client = greeted()
+    client.send(Command(Verb.EHLO, "c.example"))
+    client.receive_data(EHLO_REPLY)
+    client.send(Command.mail("a@example.org"))
+    with pytest.raises(UnexpectedReplyError, match="answered 354 to MAIL") as caught:
+        client.receive_data(b"354 go ahead\r\n")
+    assert caught.value.reply.code == 354 and client.state is State.READY and client.waiting == 0
+    assert [e.reply.code for e in caught.value.exchanges] == [354]
+
+
+def test_2xx_to_data_is_an_error_never_an_accepted_message() -> None:
+    """RFC 5321 §4.3.2: "DATA  I: 354 -> data -> S: 250": DATA itself has no 2xx reply."""
+    from smtplearn.protocol.client import UnexpectedReplyError
+    client = greeted()
+    for command in (Command(Verb.EHLO, "c.example"), Command.mail("a@example.org"), Command.rcpt("b@example.org"),
+                    Command(Verb.DATA)):
+        client.send(command)
+    with pytest.raises(UnexpectedReplyError, match="DATA's only positive reply is 354"):
+        client.receive_data(EHLO_REPLY + b"250 ok\r\n250 ok\r\n250 2.0.0 queued\r\n")
+    assert client.state is State.RCPT
+
+
+def test_intermediate_replies_where_the_table_expects_them() -> None:
+    """RFC 4954 §4: AUTH may get 334 (a challenge) or 235 at once; RFC 5321 §4.3.2: DATA gets 354."""
+    client = greeted()
+    client.send(Command(Verb.EHLO, "c.example"))
+    client.send(Command(Verb.AUTH, "PLAIN AGFAYg=="))
+    [_, auth] = client.receive_data(EHLO_REPLY + b"235 2.7.0 ok\r\n")
+    assert auth.reply.code == 235

@@ -123,7 +123,8 @@ def _required_fields(raw: bytes, headers: EmailBase, sender: str) -> bytes:
     if headers.get("Date") is None:
         added.append(b"Date: " + format_datetime(datetime.now().astimezone()).encode("ascii"))
     if headers.get("From") is None and sender:
-        added.append(b"From: <" + sender.encode("utf-8") + b">")
+        # domain as A-labels: a U-label in a header field would need SMTPUTF8 (RFC 6532, RFC 6531 §3.2)
+        added.append(b"From: <" + ascii_mailbox(sender).encode("utf-8") + b">")
     if not added:
         return raw
     block = b"\r\n".join(added) + b"\r\n"

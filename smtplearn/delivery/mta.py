@@ -136,7 +136,8 @@ def _try_addresses(run: _Run, pairs: list[tuple[str, str]], rcpts: list[str]) ->
                 decided[result.recipient] = result
         pending = [r for r in pending if r not in decided]
         if pending:
-            run.note(f"{len(pending)} recipient(s) not taken by {host} for now; {onward}")
+            run.note(f"{len(pending)} recipient(s) not taken by {host} for now ({_short(last[pending[0]])}); "
+                     f"{onward}")
     advice = f"; {PORT_25_ADVICE}" if run.port == 25 and not connected else ""
     for r in pending:
         previous = last[r]
@@ -144,6 +145,11 @@ def _try_addresses(run: _Run, pairs: list[tuple[str, str]], rcpts: list[str]) ->
                       else RecipientResult(r, Status.DEFERRED, f"{previous.reason}; {QUEUED}{advice}",
                                            previous.host, previous.address, previous.reply))
     return [decided[r] for r in rcpts]
+
+
+def _short(result: RecipientResult) -> str:
+    """The reply, or the first clause of the reason when there was none (a broken session)."""
+    return str(result.reply).replace("\n", " / ") if result.reply is not None else result.reason.split("; ")[0]
 
 
 def _attempt(run: _Run, host: str, address: str, pending: list[str]) -> Attempt:
