@@ -119,9 +119,7 @@ class Conversation:
         while session.waiting:
             data = self._read_or_time_out()
             if not data:
-                raise ConnectionError(
-                    f"the server closed the connection while {session.waiting} "
-                    f"repl{'y was' if session.waiting == 1 else 'ies were'} still expected")
+                raise self._no_reply()
             try:
                 received = session.receive_data(data)
             except UnexpectedReplyError as err:
@@ -134,6 +132,12 @@ class Conversation:
                 record(exchange, client=self.client_name, server=self.server_name, duration=duration)
             exchanges += received
         return exchanges
+
+    def _no_reply(self) -> Exception:
+        """What an empty ``_read`` means; on a socket: the server closed the connection."""
+        waiting = self.session.waiting
+        return ConnectionError(f"the server closed the connection while {waiting} "
+                               f"repl{'y was' if waiting == 1 else 'ies were'} still expected")
 
     def _read_or_time_out(self) -> bytes:
         try:

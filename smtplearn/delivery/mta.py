@@ -68,6 +68,7 @@ def deliver(message: str | bytes | EmailBase, *, sender: str | None = None,
                Transcript(title=f"delivery from <{outgoing.sender}>"))
     routes: dict[str, Any] = {}
     found: dict[str, RecipientResult] = {}
+    destinations: Destinations
     if relay is not None:
         host, run.port = relay
         run.note(f"relay: every recipient goes to {host}:{run.port}; no MX lookup, that server routes the mail")
