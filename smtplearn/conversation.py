@@ -183,6 +183,8 @@ class Conversation:
 
         ``raw=True`` sends the bytes as they are, without repairing line endings or
         dot-stuffing: the way to show what a careless or hostile client does.
+        ``crlf_done=True``: every line already ends in CRLF (a sending MTA made it so once).
+        A 2xx to DATA raises ``UnexpectedReplyError``: DATA's only positive reply is 354.
         """
         content = message_bytes(message)
         go_ahead = self.command(Command(Verb.DATA))

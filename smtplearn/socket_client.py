@@ -65,7 +65,8 @@ class Client(Conversation):
     def _send_data_block(self, block: bytes) -> None:
         # Conversation.send_text calls this once per block of the message text
         wait = self.timeout if self.timeout is not None else DATA_BLOCK_TIMEOUT
-        self.sock.settimeout(wait)
+        if self.sock.gettimeout() != wait:
+            self.sock.settimeout(wait)
         try:
             self.sock.sendall(block)
         except TimeoutError:
