@@ -404,3 +404,29 @@ def test_domain_of(address, domain):
     """RFC 5321 §2.4: "Mailbox domains follow normal DNS rules and are hence not case sensitive";
     RFC 6531 §3.2: a domain name "MUST conform to and be processed as specified for" IDNA."""
     assert domain_of(address) == domain
+
+
+def test_send_exits_3_when_the_outcome_is_unknown(capsys):
+    """RFC 5321 §4.5.3.2.6: after the final dot "the server has accepted responsibility for delivery"
+    may already be true when the reply is late: `send` says "outcome unknown" and exits 3."""
+    import argparse
+
+    from smtplearn.commands import send as send_command
+
+    def late(peer: FakePeer) -> None:
+        peer.send(b"220 late.test\r\n")
+        for verb in (b"EHLO", b"MAIL", b"RCPT"):
+            assert peer.line().startswith(verb)
+            peer.send(b"250 ok\r\n")
+        assert peer.line() == b"DATA"
+        peer.send(b"354 go\r\n")
+        peer.message()
+        time.sleep(2)  # the reply to the final dot comes after the client's 1 s
+        peer.send(b"250 2.0.0 queued\r\n")
+    parser = argparse.ArgumentParser(prog="smtplearn send")
+    send_command.add_arguments(parser)
+    with FakeServer(late) as fake:
+        status = send_command.run(parser.parse_args(["--from", "a@example.org", "--to", "b@example.org",
+                                                     "--server", f"127.0.0.1:{fake.port}", "--timeout", "1"]))
+    out = capsys.readouterr().out
+    assert status == 3 and "1 outcome unknown" in out and "b@example.org: outcome unknown" in out
