@@ -263,13 +263,15 @@ def test_the_parameters_aiosmtpd_gets(aiosmtpd_server):
 # ---------------------------------------------------------------- item 19: a 5xx greeting
 def greets_554(peer: FakePeer) -> None:
     peer.send(b"554 5.3.2 not for you\r\n")
-    # RFC 5321 §3.1: the server "MUST wait for the client to send a QUIT before closing"
+    # RFC 5321 §3.1: the server "MUST still wait for the client to send a QUIT (see Section
+    # 4.1.1.10) before closing the connection"
     peer.answer({b"QUIT": b"221 2.0.0 bye\r\n"}, default=b"503 5.5.1 only QUIT now\r\n")
 
 
 def test_a_5xx_greeting_gets_quit_and_the_next_mx(two_servers):
-    """RFC 5321 §5.1: the sender tries the addresses in order "until a delivery attempt succeeds";
-    §3.1: after a 554 greeting the server waits for QUIT, so the client says it."""
+    """RFC 5321 §5.1: "the SMTP client MUST be able to try (and retry) each of the relevant addresses
+    in this list in order, until a delivery attempt succeeds"; §3.1: after a 554 greeting the server
+    "MUST still wait for the client to send a QUIT", so the client says it."""
     _, mx2, _, _ = two_servers("none", 0)
     with FakeServer(greets_554) as fake:
         report = send_two({"mx1.two.test": fake.port, "mx2.two.test": mx2.address[1]}, timeout=5.0)
@@ -330,7 +332,7 @@ def test_354_to_mail_is_an_error_not_a_success():
 
 
 def test_250_to_data_is_never_reported_as_accepted(two_servers):
-    """RFC 5321 §4.3.2: "DATA  I: 354 -> data -> S: 250": a 250 to DATA itself cannot mean the
+    """RFC 5321 §4.3.2: "DATA ... I: 354 -> data -> S: 250": a 250 to DATA itself cannot mean the
     message was accepted (none was sent). data() raises; deliver() tries the next MX."""
     with FakeServer(lambda peer: (peer.send(b"220 fake.test\r\n"),
                                   peer.answer({b"DATA": b"250 2.0.0 sure\r\n", b"QUIT": b"221 bye\r\n"}))) as fake:

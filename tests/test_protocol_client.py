@@ -185,7 +185,7 @@ def test_354_to_mail_is_an_error_and_the_state_does_not_move() -> None:
 
 
 def test_2xx_to_data_is_an_error_never_an_accepted_message() -> None:
-    """RFC 5321 §4.3.2: "DATA  I: 354 -> data -> S: 250": DATA itself has no 2xx reply."""
+    """RFC 5321 §4.3.2: "DATA ... I: 354 -> data -> S: 250": DATA itself has no 2xx reply."""
     from smtplearn.protocol.client import UnexpectedReplyError
     client = greeted()
     for command in (Command(Verb.EHLO, "c.example"), Command.mail("a@example.org"), Command.rcpt("b@example.org"),

@@ -175,6 +175,8 @@ def test_a_long_one_line_reply_is_refused_even_in_one_chunk() -> None:
 
 
 def test_a_bare_cr_inside_a_reply_line_is_the_servers_fault() -> None:
-    """RFC 5321 §2.3.8: CR may appear only as part of CRLF; it is a RemoteProtocolError, not a ValueError."""
+    """RFC 5321 §2.3.8: "Conforming implementations MUST NOT recognize or generate any other character
+    or character sequence as a line terminator": a bare CR inside a reply is the server's error
+    (RemoteProtocolError), not a ValueError from our code."""
     with pytest.raises(RemoteProtocolError, match="malformed reply"):
         ReplyReader().feed(b"250-one\rtwo\r\n250 end\r\n")

@@ -29,7 +29,8 @@ __all__ = ["OutgoingMessage", "make_message", "group_by_domain", "strip_headers"
 RECIPIENT_HEADERS = ("To", "Cc", "Bcc")
 # RFC 5322 §3.6.3: "the 'Bcc:' line is removed" before the message is sent
 HIDDEN_HEADERS = ("Bcc",)
-# RFC 5322 §3.6.4-ish shape of a header field's first line: a name of printable ASCII, then ":"
+# RFC 5322 §2.2: "A field name MUST be composed of printable US-ASCII characters (i.e., characters
+# that have values between 33 and 126, inclusive), except colon"; then comes the ":"
 _FIELD = re.compile(rb"[!-9;-~]+:")
 
 

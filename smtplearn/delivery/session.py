@@ -59,8 +59,9 @@ def run_session(conv: Conversation, host: str, address: str, message: OutgoingMe
     greeting = conv.greeting
     if greeting is not None and not greeting.is_positive:
         if greeting.is_permanent:
-            # RFC 5321 §3.1: after a 554 greeting the server "MUST wait for the client to send a QUIT";
-            # §5.1: the client tries the next address (Postfix: smtp_skip_5xx_greeting = yes)
+            # RFC 5321 §3.1: a server that greets with 554 "MUST still wait for the client to send a
+            # QUIT"; §5.1: the client tries each address "in order, until a delivery attempt
+            # succeeds" (Postfix does the same: smtp_skip_5xx_greeting = yes)
             return refused(greeting, "the greeting", move_on=True)
         return refused(greeting, "the greeting")  # 421: the server closes (§3.8); try the next MX
     hello = conv.ehlo()

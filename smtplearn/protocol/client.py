@@ -27,7 +27,7 @@ from smtplearn.protocol.states import (EXTENSION_VERBS, INITIAL_STATE, TRANSITIO
 #: state machine knows them (DATA's 354, AUTH's 334); any other command earns 2xx or a refusal
 _INTERMEDIATE_OK = frozenset(trigger for row in TRANSITIONS.values() for trigger, move in row.items()
                              if move.intermediate is not None)
-#: RFC 5321 §4.3.2: "DATA  I: 354 -> data": DATA itself has no 2xx reply, only the end of data has
+#: RFC 5321 §4.3.2: "DATA ... I: 354 -> data": DATA itself has no 2xx reply, only the end of data has
 _NO_COMPLETION = frozenset({Verb.DATA})
 
 
