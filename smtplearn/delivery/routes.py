@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from smtplearn.delivery.report import Status
+from smtplearn.mx.lookup import TEMPORARY, MXLookupError, MXResult, lookup_mx
 from smtplearn.protocol.catalogue import reply
 from smtplearn.protocol.replies import Reply
 
@@ -57,7 +58,6 @@ def find_route(domain: str, resolver: Any, seed: int | None, routes: dict[str, A
         # RFC 5321 §4.1.3, §5.1: an address literal names the host itself; no DNS is asked
         note(f"{domain} is an address literal: no MX lookup, straight to {literal} (RFC 5321 §4.1.3)")
         return Route(domain, ((literal, literal),))
-    from smtplearn.mx import MXLookupError, lookup_mx
     try:
         result = lookup_mx(domain, resolver, seed=seed)
     except ValueError as exc:
@@ -83,8 +83,7 @@ def _null_mx(domain: str, note: Note) -> Route:
     return Route(domain, decided=Decided(Status.BOUNCED, why, answer))
 
 
-def _hosts(domain: str, result: Any, note: Note) -> Route:
-    from smtplearn.mx.lookup import TEMPORARY
+def _hosts(domain: str, result: MXResult, note: Note) -> Route:
     answer = ", ".join(f"{h.name} ({h.preference})" for h in result.hosts)
     if result.implicit:
         answer = f"no MX records; implicit MX {answer} (the domain's own address, RFC 5321 §5.1)"
