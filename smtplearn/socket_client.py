@@ -63,12 +63,13 @@ class Client(Conversation):
         self.sock.sendall(data)
 
     def _send_data_block(self, block: bytes) -> None:
-        # Conversation.send_text calls this once per block of the message text
+        # Conversation.send_text calls this once per block of the message text; it goes through
+        # _write like any other bytes, only under the data-block deadline
         wait = self.timeout if self.timeout is not None else DATA_BLOCK_TIMEOUT
         if self.sock.gettimeout() != wait:
             self.sock.settimeout(wait)
         try:
-            self.sock.sendall(block)
+            self._write(block)
         except TimeoutError:
             raise SMTPTimeoutError(f"{self.host}:{self.port} took no more of the message within {wait:g} s "
                                    "(RFC 5321 §4.5.3.2.5: 3 minutes per send)") from None

@@ -157,8 +157,9 @@ class ClientSession:
                 raise RemoteProtocolError(f"server sent a reply nobody asked for: {answer}")
             pending = self._pending.popleft()
             problem = _unexpected(pending.trigger, answer)
-            if problem is not None:
-                exchanges.append(self._settle(pending, answer, moves=False))
+            if problem is not None:  # recorded as a refusal would be: the state does not move
+                exchanges.append(Exchange(pending.trigger, pending.sent, pending.command, answer,
+                                          self.state, self.state, pending.size))
                 self._pending.clear()  # the session is not trusted any more: nothing else is matched
                 raise UnexpectedReplyError(problem, answer, exchanges)
             exchanges.append(self._settle(pending, answer))
@@ -169,11 +170,9 @@ class ClientSession:
                 break
         return exchanges
 
-    def _settle(self, pending: _Pending, answer: Reply, *, moves: bool = True) -> Exchange:
+    def _settle(self, pending: _Pending, answer: Reply) -> Exchange:
         before = self.state
-        if not moves:
-            after = before
-        elif _is_greeting(pending):
+        if _is_greeting(pending):
             # §3.1: 220 opens the session; 554 ("no SMTP service here") or 421 end it
             after = INITIAL_STATE if answer.code == 220 else State.CLOSED
         else:
