@@ -72,7 +72,7 @@ def run_session(conv: Conversation, host: str, address: str, message: OutgoingMe
     missing = missing_extension(conv.extensions, message, pending, host)
     if missing is not None:
         _quit(conv)
-        why = f"{missing}; {give_up(message.sender)} unless another MX offers it"
+        why = f"{missing}; {give_up(message.sender)}"
         return Attempt(tuple(RecipientResult(r, Status.BOUNCED, why, host, address) for r in pending),
                        move_on=True)
     mail = conv.mail(ascii_mailbox(message.sender), **mail_params(conv.extensions, message, pending))
@@ -141,8 +141,7 @@ def mail_params(extensions: dict[str, str], message: OutgoingMessage, rcpts: lis
 def _refusal(rcpt: str, answer: Reply, stage: str, host: str, address: str, sender: str) -> RecipientResult:
     status, meaning = (Status.DEFERRED, TRY_NEXT) if answer.is_transient else (Status.BOUNCED, give_up(sender))
     if stage == "the greeting" and answer.is_permanent:
-        meaning = ("this server takes no mail from us, so the next MX address is tried "
-                   "(RFC 5321 §3.1, §5.1); " + give_up(sender) + " if none takes it")
+        meaning = "this server takes no mail from us (RFC 5321 §3.1); " + give_up(sender)
     first = answer.lines[0] if answer.lines else ""
     return RecipientResult(rcpt, status, f"{host} answered {answer.code} to {stage} ({first}): {meaning}",
                            host, address, answer)
