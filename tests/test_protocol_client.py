@@ -4,6 +4,8 @@ reply matching (pipelining), and malformed replies."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from smtplearn.protocol import (ClientSession, Command, LocalProtocolError, RemoteProtocolError,
                                 ServerSession, Signal, State, Verb)
@@ -203,3 +205,21 @@ def test_intermediate_replies_where_the_table_expects_them() -> None:
     client.send(Command(Verb.AUTH, "PLAIN AGFAYg=="))
     [_, auth] = client.receive_data(EHLO_REPLY + b"235 2.7.0 ok\r\n")
     assert auth.reply.code == 235
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([b"220 ok\r\n", b"250-x\r\n", b"250 y\r\n", b"354 go\r\n", b"235 ok\r\n",
+                                 b"334 \r\n", b"000 z\r\n", b"199 z\r\n", b"600 z\r\n", b"250 a\rb\r\n",
+                                 b"550 no\r\n"]), max_size=12).map(b"".join),
+       st.integers(min_value=1, max_value=7))
+def test_any_server_bytes_give_exchanges_or_a_remote_error(data: bytes, size: int) -> None:
+    """RFC 5321 §4.2 (codes 2-5 only) and §4.3.2 (which positive reply each command earns):
+    whatever a server sends, the client gives exchanges or a RemoteProtocolError, never a crash."""
+    client = ClientSession()
+    for line in ("EHLO c.test", "MAIL FROM:<a@b.c>", "RCPT TO:<d@e.f>", "DATA"):
+        client.send_line(line)
+    try:
+        for start in range(0, len(data), size):
+            client.receive_data(data[start:start + size])
+    except RemoteProtocolError:
+        return
