@@ -239,7 +239,7 @@ WHERE: Mapping[State, str] = MappingProxyType({
 })
 
 
-_IN_TRANSACTION = "while a mail transaction is open (RFC 5321 §4.1.4: it ends with the end of data, RSET or EHLO)"
+_IN_TRANSACTION = "while a mail transaction is open (RSET ends it, RFC 5321 §4.1.4)"
 
 #: where a refusal names a reason more precise than its state's ``WHERE``
 WHERE_FOR: Mapping[tuple[State, Verb], str] = MappingProxyType({
