@@ -129,7 +129,7 @@ def test_ctrl_c_sends_421_to_a_connected_client(serve) -> None:  # type: ignore[
     process, port = serve()
     sock = socket.create_connection(("127.0.0.1", port), timeout=15)
     assert sock.recv(200).startswith(b"220 mx.test")
-    process.wait_for("[CLOSED -> GREETED]")
+    process.wait_for("[CONNECTED -> GREETED]")
     assert process.stop(signal.SIGINT) == 0
     data = b""
     while not data.endswith(b"\r\n"):

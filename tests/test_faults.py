@@ -7,8 +7,8 @@ server's responsibility once it has said 250, §4.1.1.4 and §6.1):
 - a silent client is answered ``421 4.4.2`` and closed after ``idle_timeout``;
 - ``stop()`` answers every open session with ``421 4.3.2`` and loses no
   message it already answered 250 for;
-- ``Limits.errors_in_a_row`` refusals in a row (default 20) get ``421 4.7.0``
-  and a close;
+- unknown commands never close a session (§3.8); ``Limits.refused_recipients``
+  RCPTs refused with 5yz in a row (default 20) get ``421 4.7.0`` and a close (§7.8);
 - beyond ``max_connections`` a new client gets ``421 4.3.2`` at once.
 All against a real ``Server`` on 127.0.0.1, with raw sockets where a polite
 client would not misbehave.
@@ -140,25 +140,45 @@ def test_stop_loses_no_message_that_was_answered_250():
     assert len(stored) == len(srv.mailbox)  # and none twice
 
 
-# -- too many errors in a row -------------------------------------------------------------------
-@pytest.mark.parametrize("limit", [3, 20])
-def test_too_many_errors_in_a_row_get_421(limit):
-    with Server(limits=Limits(errors_in_a_row=limit)) as srv:
+# -- unknown commands, and the §7.8 close after refused recipients -------------------------------
+def test_unknown_commands_never_close_the_connection():
+    """RFC 5321 §3.8: "a server that closes connections in response to commands that are not
+    understood is in violation of this specification." (A tiny tarpit step keeps this quick
+    on a transport that sleeps ServerSession.reply_delay.)"""
+    with Server(limits=Limits(tarpit_step=0.001, tarpit_max=0.01)) as srv:
         raw = Raw(srv.address)
         raw.reply()
-        for _ in range(limit - 1):
+        for _ in range(40):
             assert raw.ask(b"BOGUS")[:3] == b"500"
-        assert raw.ask(b"NOOP")[:3] == b"250"  # a success starts the count again
+        assert raw.ask(b"EHLO client.test")[:3] == b"250"  # the session goes on
+        raw.close()
+
+
+@pytest.mark.parametrize("limit", [3, 20])
+def test_refused_recipients_in_a_row_get_421(limit):
+    """RFC 5321 §7.8: "if a server determines that a large number of RCPT TO commands are being
+    sent, most or all with invalid addresses, as part of such an attack, it would be reasonable
+    for the server to close the connection after generating an appropriate number of 5yz
+    (normally 550) replies." """
+    with Server(local_domains=["example.org"], limits=Limits(refused_recipients=limit)) as srv:
+        raw = Raw(srv.address)
+        raw.reply()
+        assert raw.ask(b"EHLO client.test")[:3] == b"250"
+        assert raw.ask(b"MAIL FROM:<a@example.net>")[:3] == b"250"
         for _ in range(limit - 1):
-            assert raw.ask(b"BOGUS")[:3] == b"500"
-        assert raw.ask(b"MAIL FROM:<a@example.org>")[:3] == b"503"  # the limit-th refusal...
-        assert raw.reply().startswith(b"421 4.7.0 smtplearn.test too many errors")  # ...then 421
+            assert raw.ask(b"RCPT TO:<x@elsewhere.test>")[:3] == b"550"
+        assert raw.ask(b"RCPT TO:<bob@example.org>")[:3] == b"250"  # an accepted one starts again
+        for _ in range(limit - 1):
+            assert raw.ask(b"RCPT TO:<x@elsewhere.test>")[:3] == b"550"
+        assert raw.ask(b"NOOP")[:3] == b"250"  # other commands do not reset the count
+        assert raw.ask(b"RCPT TO:<x@elsewhere.test>")[:3] == b"550"  # the limit-th refusal...
+        assert raw.reply().startswith(b"421 4.7.0 smtplearn.test too many refused recipients")
         assert raw.closed()
         raw.close()
 
 
-def test_default_error_count_is_20():
-    assert Limits().errors_in_a_row == 20
+def test_default_refused_recipient_count_is_20():
+    assert Limits().refused_recipients == 20
 
 
 def test_too_many_recipients_are_not_errors():

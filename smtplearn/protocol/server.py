@@ -356,7 +356,7 @@ class ServerSession:
         else:
             why = (f"{self._refused_in_a_row} refused commands in a row; RFC 5321 §3.8 forbids "
                    "closing for commands not understood, so the server slows down instead (a tarpit)")
-        return f"the server waits {delay:g} s before this reply: {why}"
+        return f"the server waits {delay:g} s before sending this reply: {why}"
 
     def _refuse(self, trigger: Trigger | None, sent: bytes, command: Command | None,
                 answer: Reply) -> list[Event]:
