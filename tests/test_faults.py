@@ -210,3 +210,19 @@ def test_max_connections_gets_421_beyond_it():
         assert again.reply().startswith(b"220")  # a place came free
         for raw in (*clients[1:], again):
             raw.close()
+
+
+def test_the_server_honours_the_sessions_reply_delay():
+    """The tarpit over TCP: from the 3rd refusal in a row each reply waits longer
+    (ServerSession.reply_delay), and the session still goes on (RFC 5321 §3.8)."""
+    with Server(limits=Limits(tarpit_after=2, tarpit_step=0.3, tarpit_max=1.0)) as srv:
+        raw = Raw(srv.address)
+        raw.reply()
+        waits = []
+        for _ in range(4):
+            started = time.monotonic()
+            assert raw.ask(b"BOGUS")[:3] == b"500"
+            waits.append(time.monotonic() - started)
+        assert max(waits[:2]) < 0.25 and 0.25 <= waits[2] < 1.0 and waits[3] >= 0.55
+        assert raw.ask(b"NOOP")[:3] == b"250"
+        raw.close()
