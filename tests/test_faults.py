@@ -160,7 +160,8 @@ def test_refused_recipients_in_a_row_get_421(limit):
     sent, most or all with invalid addresses, as part of such an attack, it would be reasonable
     for the server to close the connection after generating an appropriate number of 5yz
     (normally 550) replies." """
-    with Server(local_domains=["example.org"], limits=Limits(refused_recipients=limit)) as srv:
+    limits = Limits(refused_recipients=limit, tarpit_step=0.001)  # the 550s also feed the tarpit
+    with Server(local_domains=["example.org"], limits=limits) as srv:
         raw = Raw(srv.address)
         raw.reply()
         assert raw.ask(b"EHLO client.test")[:3] == b"250"
