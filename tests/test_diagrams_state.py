@@ -50,7 +50,8 @@ def expected_moves() -> set[tuple[State, object, State]]:
 
 def test_only_data_2xx_is_left_out_as_impossible():
     impossible = {(t, c) for t, codes in REPLY_CODES.items() for c, v in codes.items() if v is None}
-    assert impossible == {(Verb.DATA, 2)}  # §4.3.2: DATA gets 354 or a refusal, never 2xx
+    # §4.3.2: DATA gets 354 or a refusal, never 2xx; 421 is a 4xx, never a success
+    assert impossible == {(Verb.DATA, 2), (Signal.CLOSE_421, 2)}
 
 
 def test_every_transition_in_the_table_is_an_edge():

@@ -29,7 +29,7 @@ def test_the_table_is_read_only() -> None:
 
 @pytest.mark.parametrize("state", LIVE)
 def test_every_live_state_can_be_closed_with_421(state: State) -> None:
-    assert TRANSITIONS[state][Signal.CLOSE_421].success is State.CLOSED
+    assert TRANSITIONS[state][Signal.CLOSE_421].failure is State.CLOSED
     assert state_after(state, Signal.CLOSE_421, 421) is State.CLOSED
 
 
@@ -125,7 +125,7 @@ def test_the_greeting_refused_session_421_and_anytime_commands_are_rows() -> Non
         for verb in (Verb.NOOP, Verb.VRFY, Verb.EXPN, Verb.HELP):
             assert TRANSITIONS[state][verb] == Transition(state)
     for state in set(State) - {State.CLOSED}:
-        assert TRANSITIONS[state][Signal.CLOSE_421] == Transition(State.CLOSED)
+        assert TRANSITIONS[state][Signal.CLOSE_421] == Transition(State.CLOSED, failure=State.CLOSED)
 
 
 def test_the_table_is_written_with_full_state_names() -> None:
@@ -134,3 +134,16 @@ def test_the_table_is_written_with_full_state_names() -> None:
     import smtplearn.protocol.states as states
     source = inspect.getsource(states)
     assert "_row(" not in source and not re.search(r"\b_[GRMCDA]\b", source)
+
+
+def test_421_is_read_from_the_rows_close_421_entry() -> None:
+    """RFC 5321 §3.8: a 421 "can be issued after the server receives any command or, if
+    necessary, asynchronously": whatever it answers, it moves the state as the row's
+    CLOSE_421 entry says; no 421 rule is coded beside the table."""
+    import inspect
+    import smtplearn.protocol.states as states
+    assert "421" not in inspect.getsource(states.Transition.after)
+    for state, row in TRANSITIONS.items():
+        for trigger in (Verb.NOOP, Verb.MAIL, Signal.END_OF_DATA, Signal.CONNECT):
+            expected = row[Signal.CLOSE_421].after(state, 421) if Signal.CLOSE_421 in row else state
+            assert state_after(state, trigger, 421) is expected

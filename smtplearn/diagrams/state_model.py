@@ -47,7 +47,7 @@ REPLY_CODES: Mapping[Trigger, Mapping[int, str | None]] = MappingProxyType({
     Signal.AUTH_RESPONSE: {2: "235", 3: "334", 5: "535/501"},
     Signal.END_OF_DATA: {2: "250", 5: "4xx/5xx"},
     # the row's only move is the server's own 421 (§3.8), whatever was asked
-    Signal.CLOSE_421: {2: "421"},
+    Signal.CLOSE_421: {2: None, 5: "421"},
 })
 
 

@@ -103,8 +103,8 @@ class Transition:
     ``success`` is where a 2xx reply leads; ``intermediate`` where a 3xx reply
     leads (354 after DATA, 334 during AUTH; None: no 3xx is expected);
     ``failure`` where a 4xx/5xx reply leads (None: the state does not change,
-    which is the rule for every refused *command*). A 421 reply always closes
-    the channel (RFC 5321 §3.8), which is the ``CLOSE_421`` entry of every live row.
+    which is the rule for every refused *command*). A 421 reply, whatever it
+    answers, is read from the row's ``CLOSE_421`` entry (see ``state_after``).
     """
 
     success: State
@@ -113,8 +113,6 @@ class Transition:
 
     def after(self, state: State, code: int) -> State:
         """The state after a reply with ``code`` to this trigger in ``state``."""
-        if code == 421:
-            return State.CLOSED
         if 200 <= code < 300:
             return self.success
         if 300 <= code < 400 and self.intermediate is not None:
@@ -134,16 +132,18 @@ TRANSITIONS: Mapping[State, Mapping[Trigger, Transition]] = MappingProxyType({
         # §3.1: "An SMTP session is initiated when a client opens a connection to a
         # server and the server responds with an opening message": 220 greets; a 554
         # refuses the session (the server then waits for QUIT); 421 closes at once (§3.8).
+        # Every live row ends with CLOSE_421: a 421 (a 4xx) answering anything, or sent
+        # unasked, closes the channel (§3.8).
         State.CONNECTED: {
             Signal.CONNECT: Transition(State.GREETED, failure=State.REFUSED),
-            Signal.CLOSE_421: Transition(State.CLOSED),
+            Signal.CLOSE_421: Transition(State.CLOSED, failure=State.CLOSED),
         },
         # §3.1: after a 554 greeting the server "MUST still wait for the client to send
         # a QUIT" and "SHOULD respond to any intervening commands with 503": only QUIT
         # is listed, so everything else (NOOP too) gets 503.
         State.REFUSED: {
             Verb.QUIT: Transition(State.CLOSED),
-            Signal.CLOSE_421: Transition(State.CLOSED),
+            Signal.CLOSE_421: Transition(State.CLOSED, failure=State.CLOSED),
         },
         # §4.1.1.1: a session starts with HELO or EHLO. RSET is harmless here (§4.1.1.5).
         # §4.1.4: NOOP, VRFY, EXPN and HELP are allowed "at any time" and never move the state.
@@ -156,7 +156,7 @@ TRANSITIONS: Mapping[State, Mapping[Trigger, Transition]] = MappingProxyType({
             Verb.VRFY: _stay(State.GREETED),
             Verb.EXPN: _stay(State.GREETED),
             Verb.HELP: _stay(State.GREETED),
-            Signal.CLOSE_421: Transition(State.CLOSED),
+            Signal.CLOSE_421: Transition(State.CLOSED, failure=State.CLOSED),
         },
         # §4.1.1.2: MAIL opens a transaction. RFC 3207 §4.2: after STARTTLS the
         # client must say EHLO again. RFC 4954 §4: AUTH may take several 334 rounds,
@@ -173,7 +173,7 @@ TRANSITIONS: Mapping[State, Mapping[Trigger, Transition]] = MappingProxyType({
             Verb.VRFY: _stay(State.READY),
             Verb.EXPN: _stay(State.READY),
             Verb.HELP: _stay(State.READY),
-            Signal.CLOSE_421: Transition(State.CLOSED),
+            Signal.CLOSE_421: Transition(State.CLOSED, failure=State.CLOSED),
         },
         # §4.1.1.3: RCPT names a recipient. HELO/EHLO or RSET abort the transaction (§4.1.4).
         State.MAIL: {
@@ -186,7 +186,7 @@ TRANSITIONS: Mapping[State, Mapping[Trigger, Transition]] = MappingProxyType({
             Verb.VRFY: _stay(State.MAIL),
             Verb.EXPN: _stay(State.MAIL),
             Verb.HELP: _stay(State.MAIL),
-            Signal.CLOSE_421: Transition(State.CLOSED),
+            Signal.CLOSE_421: Transition(State.CLOSED, failure=State.CLOSED),
         },
         # §4.1.1.4: DATA needs at least one accepted recipient; 354 opens the body.
         State.RCPT: {
@@ -200,18 +200,18 @@ TRANSITIONS: Mapping[State, Mapping[Trigger, Transition]] = MappingProxyType({
             Verb.VRFY: _stay(State.RCPT),
             Verb.EXPN: _stay(State.RCPT),
             Verb.HELP: _stay(State.RCPT),
-            Signal.CLOSE_421: Transition(State.CLOSED),
+            Signal.CLOSE_421: Transition(State.CLOSED, failure=State.CLOSED),
         },
         # §4.1.1.4: in DATA every line is message text until <CRLF>.<CRLF>; accepted
         # or refused, the end of data ends the transaction.
         State.DATA: {
             Signal.END_OF_DATA: Transition(State.READY, failure=State.READY),
-            Signal.CLOSE_421: Transition(State.CLOSED),
+            Signal.CLOSE_421: Transition(State.CLOSED, failure=State.CLOSED),
         },
         # RFC 4954 §4: 235 or 535 end AUTH; another 334 asks for one more line.
         State.AUTH: {
             Signal.AUTH_RESPONSE: Transition(State.READY, intermediate=State.AUTH, failure=State.READY),
-            Signal.CLOSE_421: Transition(State.CLOSED),
+            Signal.CLOSE_421: Transition(State.CLOSED, failure=State.CLOSED),
         },
         # QUIT answered or 421 sent: nothing more is read.
         State.CLOSED: {},
@@ -268,9 +268,13 @@ def state_after(state: State, trigger: Trigger, code: int) -> State:
     """The state after the server answered ``trigger`` with ``code``.
 
     A trigger the table does not list in ``state`` never moves it (the
-    server refuses it with 503) -- except 421, which always closes.
+    server refuses it with 503). A 421, whatever it answers, is the server
+    closing the channel (RFC 5321 §3.8): it moves as the row's ``CLOSE_421``
+    entry says (to CLOSED, from every live state).
     """
+    if code == 421:
+        trigger = Signal.CLOSE_421
     move = TRANSITIONS[state].get(trigger)
     if move is None:
-        return State.CLOSED if code == 421 else state
+        return state
     return move.after(state, code)
