@@ -22,7 +22,7 @@ import time
 import pytest
 
 from smtplearn import Client, Server
-from smtplearn.protocol import Limits
+from smtplearn.protocol import Handler, Limits, Verb, reply
 from wire import RawPeer as Raw, wait_for
 
 
@@ -227,3 +227,32 @@ def test_the_server_honours_the_sessions_reply_delay():
         assert max(waits[:2]) < 0.25 and 0.25 <= waits[2] < 1.0 and waits[3] >= 0.55
         assert raw.ask(b"NOOP")[:3] == b"250"
         raw.close()
+
+
+# -- a refused session: 554 greeting, then the server waits for QUIT ------------------------------
+class _Refuse(Handler):
+    def on_connect(self, session):  # type: ignore[no-untyped-def]
+        return reply("session_refused", hostname=session.hostname, detail="this is a test")
+
+
+def test_554_greeting_keeps_the_connection_until_quit():
+    """RFC 5321 §3.1: "A server taking this approach MUST still wait for the client to send a
+    QUIT (see Section 4.1.1.10) before closing the connection and SHOULD respond to any
+    intervening commands with "503 bad sequence of commands"." """
+    with Server(handler=_Refuse()) as srv:
+        raw = Raw(srv.address)
+        assert raw.reply().startswith(b"554 5.7.1 smtplearn.test no SMTP service here")
+        assert raw.ask(b"EHLO client.test")[:3] == b"503"
+        assert raw.ask(b"NOOP")[:3] == b"503"
+        assert raw.ask(b"QUIT")[:3] == b"221"
+        assert raw.closed()
+        raw.close()
+
+
+def test_our_client_says_quit_after_a_554_greeting():
+    """The client's side of §3.1: it leaves a refused session with QUIT, not by hanging up."""
+    with Server(handler=_Refuse()) as srv:
+        with Client(*srv.address, timeout=10) as client:
+            assert client.greeting.code == 554 and client.allowed_verbs == (Verb.QUIT,)
+        assert wait_for(lambda: srv.transcripts and srv.transcripts[-1].turns[-1].reply.code == 221)
+        assert [t.trigger for t in srv.transcripts[-1].turns] == [None, Verb.QUIT]
