@@ -15,7 +15,7 @@ import pytest
 from smtplearn import Mailbox, Pair
 from smtplearn.protocol import (Closed, Exchange, Handler, Limits, MessageAccepted, ServerSession, State,
                                 Verb, reply)
-from smtplearn.protocol.addresses import is_address_literal
+from smtplearn.protocol.addresses import address_literal, is_address_literal
 from smtplearn.protocol.auth import Credentials, plain_response
 from smtplearn.protocol.limits import BelowRFCMinimumWarning
 from smtplearn.protocol.server import BARE_LF_NOTE
@@ -457,3 +457,17 @@ def test_limits_reject_nonsense() -> None:
     for bad in (dict(recipients=0), dict(tarpit_step=-1), dict(auth_failures_close=0)):
         with pytest.raises(ValueError):
             Limits(**bad)  # type: ignore[arg-type]
+
+
+def test_close_before_the_greeting_is_a_421_greeting() -> None:
+    """RFC 5321 §3.8: 421 "can be issued ... if necessary, asynchronously from command receipt";
+    before the greeting it is the CONNECTED row's CLOSE_421 entry."""
+    s = ServerSession(hostname="mx.test")
+    [exchange, closed] = s.close("busy")
+    assert s.data_to_send() == b"421 4.3.2 mx.test too many connections, try again later\r\n"
+    assert (exchange.before, exchange.after) == (State.CONNECTED, State.CLOSED) and isinstance(closed, Closed)
+
+
+def test_address_literal_of_a_peer() -> None:
+    assert [address_literal(p) for p in ("192.0.2.7", "2001:db8::1", "in-memory")] == [
+        "[192.0.2.7]", "[IPv6:2001:db8::1]", ""]

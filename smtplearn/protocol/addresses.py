@@ -77,6 +77,20 @@ def is_address_literal(text: str) -> bool:
     return bool(general) and not general.group(1)[0].isdigit()
 
 
+def address_literal(address: str) -> str:
+    """``[192.0.2.1]`` or ``[IPv6:2001:db8::1]`` for an IP address (§4.1.3); "" for
+    anything else (an in-memory peer has no address to show).
+
+    >>> address_literal("::1"), address_literal("in-memory")
+    ('[IPv6:::1]', '')
+    """
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return ""
+    return f"[{ip}]" if ip.version == 4 else f"[IPv6:{ip}]"
+
+
 def _is_ipv6_literal(text: str) -> bool:
     """§4.1.3's IPv6-full / IPv6-comp / IPv6v4-full / IPv6v4-comp, in ASCII."""
     if not _IPV6_LITERAL.fullmatch(text):

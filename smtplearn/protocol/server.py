@@ -10,7 +10,6 @@ through ``states.state_after``.
 from __future__ import annotations
 
 import functools
-import ipaddress
 import itertools
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -19,7 +18,9 @@ from email.utils import format_datetime
 from smtplearn.protocol.auth import MECHANISMS, Authenticator, SaslExchange
 from smtplearn.protocol.catalogue import reply
 from smtplearn.protocol.commands import Command, decode_line, loose_verb, parse_command
+from smtplearn.protocol.addresses import address_literal
 from smtplearn.protocol.data import DataReader, text_problem
+from smtplearn.protocol.defences import Defences
 from smtplearn.protocol.errors import LocalProtocolError, RemoteProtocolError
 from smtplearn.protocol.events import Closed, Event, Exchange, MessageAccepted
 from smtplearn.protocol.handlers import Handler, LocalDelivery
@@ -31,11 +32,6 @@ from smtplearn.protocol.states import (EXTENSION_VERBS, START_STATE, TRANSITIONS
 
 #: states in which a mail transaction is open; leaving them drops the envelope (§4.1.1.5)
 TRANSACTION_STATES = frozenset({State.MAIL, State.RCPT, State.DATA})
-
-#: refusals that are not the client's mistake, so they never slow the replies (the tarpit):
-#: §4.5.3.1.10 tells a client that gets 452 for too many recipients to send the rest in a
-#: later transaction (Postfix likewise does not count these until smtpd_recipient_overshoot_limit)
-NOT_ERRORS = frozenset({"too_many_recipients"})
 
 #: the note an Exchange carries when its line ended with a bare LF and was accepted anyway
 BARE_LF_NOTE = ("this line ended with a bare LF, not CRLF; RFC 5321 §2.3.8: implementations "
@@ -121,9 +117,8 @@ class ServerSession:
         self._outbox = bytearray()
         self._skipping_long_line = False
         self._data: DataReader | None = None
-        self._refused_in_a_row = 0   # refused commands in a row (the tarpit's count)
-        self._auth_failures = 0      # failed AUTH attempts on this connection, never reset
-        self._refused_rcpts = 0      # RCPTs refused with 5yz in a row (§7.8)
+        #: what this connection did wrong so far: the tarpit, AUTH failures, §7.8 (defences.py)
+        self.defences = Defences(self.limits)
         self._delay = 0.0            # seconds to wait before the pending replies are written
         self._note = ""              # what the next Exchange must say about itself (a bare LF)
 
@@ -176,11 +171,14 @@ class ServerSession:
         return self._delay
 
     def close(self, why: str = "shutdown") -> list[Event]:
-        """The server gives up (``why``: "timeout", "shutdown", "busy", "errors"): 421 and close (§3.8).
+        """The server gives up: 421 and close (§3.8). ``why`` names the catalogue's
+        ``closing_...`` reply: "timeout", "shutdown", "busy", "auth_failures",
+        "refused_recipients". Before ``start()`` the 421 is the greeting (the
+        CONNECTED row's CLOSE_421 entry).
 
         A message still in DATA is dropped: it was never answered with 250.
         """
-        if self.state in (State.CLOSED, START_STATE):
+        if self.state is State.CLOSED:
             return []
         self._data = None
         return self._answer(Signal.CLOSE_421, b"", None,
@@ -314,49 +312,17 @@ class ServerSession:
         if before in TRANSACTION_STATES and after not in TRANSACTION_STATES:
             self.envelope = Envelope()  # the transaction is over (§4.1.1.5); MAIL starts the next
         self._outbox += answer.to_bytes()
-        delay = self._count(trigger, answer)
+        delay = self.defences.count(trigger, answer)
         self._delay += delay
         note, self._note = self._note, ""
         if delay:
-            note = "; ".join(filter(None, (note, self._delay_note(delay))))
+            note = "; ".join(filter(None, (note, self.defences.note(delay))))
         events: list[Event] = [Exchange(trigger, sent, command, answer, before, after, size, note)]
         if after is State.CLOSED:
             events.append(Closed("quit" if answer.code == 221 else f"{answer.code} {answer.text}"))
-        elif self._auth_failures >= self.limits.auth_failures_close:
-            events += self.close("auth_failures")       # RFC 4954 §9, RFC 5321 §7.8
-        elif self._refused_rcpts >= self.limits.refused_recipients:
-            events += self.close("refused_recipients")  # RFC 5321 §7.8
+        elif self.defences.close_reason:
+            events += self.close(self.defences.close_reason)  # RFC 5321 §7.8, RFC 4954 §9
         return events
-
-    def _count(self, trigger: Trigger | None, answer: Reply) -> float:
-        """Count what the defences in ``Limits`` count; the seconds this reply should wait.
-
-        Refused commands in a row feed the tarpit (an accepted one resets it); a 535 is a
-        failed AUTH attempt, counted for the whole connection (neither a 334 challenge nor
-        a NOOP resets it); RCPTs refused with 5yz in a row are §7.8's harvesting sign.
-        """
-        code, limits = answer.code, self.limits
-        if isinstance(trigger, Verb) or trigger is None:
-            if code >= 500 and answer.name not in NOT_ERRORS:
-                self._refused_in_a_row += 1
-            elif code < 400:
-                self._refused_in_a_row = 0
-        if code == 535:
-            self._auth_failures += 1
-        if trigger is Verb.RCPT:
-            self._refused_rcpts = self._refused_rcpts + 1 if code >= 500 else 0 if code < 400 else self._refused_rcpts
-        steps = max(self._refused_in_a_row - limits.tarpit_after,
-                    self._auth_failures - limits.auth_failures_slow + 1, 0)
-        return min(steps * limits.tarpit_step, limits.tarpit_max)
-
-    def _delay_note(self, delay: float) -> str:
-        if self._auth_failures >= self.limits.auth_failures_slow:
-            why = (f"{self._auth_failures} failed AUTH attempts on this connection; at "
-                   f"{self.limits.auth_failures_close} it closes with 421 (RFC 4954 §9)")
-        else:
-            why = (f"{self._refused_in_a_row} refused commands in a row; RFC 5321 §3.8 forbids "
-                   "closing for commands not understood, so the server slows down instead (a tarpit)")
-        return f"the server waits {delay:g} s before sending this reply: {why}"
 
     def _refuse(self, trigger: Trigger | None, sent: bytes, command: Command | None,
                 answer: Reply) -> list[Event]:
@@ -548,16 +514,6 @@ def bad_sequence(state: State, verb: Verb, allowed: tuple[Verb, ...], *, where: 
     ``where`` overrides the table's wording (``WHERE_FOR`` for this command, else ``WHERE``)."""
     return reply("bad_sequence", verb=verb.value, where=where or WHERE_FOR.get((state, verb)) or WHERE[state],
                  allowed=", ".join(v.value for v in allowed))
-
-
-def address_literal(peer: str) -> str:
-    """``[192.0.2.1]`` or ``[IPv6:2001:db8::1]`` for an IP address (§4.1.3); "" for
-    anything else (an in-memory peer has no address to show)."""
-    try:
-        address = ipaddress.ip_address(peer)
-    except ValueError:
-        return ""
-    return f"[{address}]" if address.version == 4 else f"[IPv6:{address}]"
 
 
 def _date(moment: datetime) -> str:
