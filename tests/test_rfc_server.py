@@ -105,6 +105,7 @@ def test_unknown_commands_get_500_forever_with_a_growing_delay() -> None:
 
 
 def test_pipelined_refusals_add_up_their_delays() -> None:
+    """Each reply earns its own wait, so pipelining (RFC 2920) cannot dodge the tarpit."""
     s = session(limits=Limits(tarpit_after=1, tarpit_step=1.0, tarpit_max=5.0))
     s.receive_data(b"FOO\r\n" * 4)
     assert s.reply_delay == 0 + 1 + 2 + 3
@@ -135,6 +136,8 @@ def test_bare_lf_command_is_refused_by_default() -> None:
 
 
 def test_bare_lf_command_is_refused_whatever_the_message_policy() -> None:
+    """RFC 5321 §2.3.8 "MUST NOT recognize ... any other character or character sequence as a
+    line terminator": REJECT and KEEP only choose what happens to message text."""
     from smtplearn.protocol import BareNewlinePolicy
     for policy in BareNewlinePolicy:
         lines, _, _ = talk(b"NOOP\n", limits=Limits(bare_newline=policy))
@@ -188,6 +191,8 @@ def test_auth_during_a_transaction_names_rfc_4954(setup: bytes) -> None:
 
 
 def test_starttls_during_a_transaction_names_the_transaction() -> None:
+    """RFC 5321 §4.1.4: a mail transaction "may be aborted by the RSET, a new EHLO, or the QUIT
+    command" -- the 503 says the transaction is what stands in the way."""
     lines, _, _ = talk(EHLO + MAIL + b"STARTTLS\r\n", tls_available=True)
     assert lines[-1].startswith(b"503 5.5.1 STARTTLS is not allowed while a mail transaction is open")
 
@@ -268,6 +273,7 @@ def test_non_ascii_ehlo_name_is_refused_and_not_echoed(name: str) -> None:
 
 
 def test_a_label_ehlo_name_is_accepted() -> None:
+    """RFC 6531 §3.7.1: "LDH label or A-label" domains in EHLO are what a client MUST send."""
     lines, _, s = talk(b"EHLO xn--bcher-kva.example\r\n")
     assert lines[0] == b"250-mx.test greets xn--bcher-kva.example" and s.state is State.READY
 
@@ -305,6 +311,9 @@ def test_message_size_excludes_doubled_dots_and_the_final_dot() -> None:
 
 
 def test_a_huge_message_is_still_refused_without_being_kept() -> None:
+    """RFC 1870 §5: "An attempt to transfer any message larger than the fixed maximum message
+    size will always fail." The server keeps no more than 4/3 of the limit while it reads on
+    to <CRLF>.<CRLF>."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BelowRFCMinimumWarning)
         s = session(limits=Limits(message_size=1000))
@@ -386,6 +395,7 @@ def test_address_literals_follow_section_4_1_3(literal: str, ok: bool) -> None:
 
 
 def test_recipient_with_a_bad_literal_is_refused() -> None:
+    """RFC 5321 §4.1.3: Snum is "a decimal integer value in the range 0 through 255"."""
     lines, _, _ = talk(EHLO + MAIL + b"RCPT TO:<bob@[300.1.1.1]>\r\n")
     assert lines[-1].startswith(b"501 5.1.3")
 

@@ -29,7 +29,7 @@ _DOMAIN = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
 _IPV4_LITERAL = re.compile(r"([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})")
 _IPV6_LITERAL = re.compile(r"[0-9A-Fa-f:.]+")
 # General-address-literal = Standardized-tag ":" 1*dcontent (tag: Ldh-str; dcontent: %d33-90 / %d94-126)
-_GENERAL_LITERAL = re.compile(r"([A-Za-z0-9-]*[A-Za-z0-9]):[\x21-\x5a\x5e-\x7e]+")
+_GENERAL_LITERAL = re.compile(r"[A-Za-z0-9-]*[A-Za-z0-9]:[\x21-\x5a\x5e-\x7e]+")
 # Mail-parameters: esmtp-keyword ["=" esmtp-value] (§4.1.2)
 _PARAM = re.compile(r"([A-Za-z0-9][A-Za-z0-9-]*)(?:=((?:[\x21-\x3c\x3e-\x7e]|[^\x00-\x7f])+))?")
 # source route, which §4.1.2 says servers must accept and ignore: "@one,@two:"
@@ -73,8 +73,7 @@ def is_address_literal(text: str) -> bool:
         return all(int(part) <= 255 for part in ipv4.groups())
     if inner[:5].upper() == "IPV6:":
         return _is_ipv6_literal(inner[5:])
-    general = _GENERAL_LITERAL.fullmatch(inner)
-    return bool(general) and not general.group(1)[0].isdigit()
+    return bool(_GENERAL_LITERAL.fullmatch(inner))
 
 
 def address_literal(address: str) -> str:
