@@ -229,7 +229,8 @@ def test_delivered_message_starts_with_return_path(tmp_path) -> None:
                                             ("2001:db8::1", b"([IPv6:2001:db8::1])")])
 def test_received_tcp_info_is_an_address_literal(peer: str, tcp_info: bytes) -> None:
     """RFC 5321 §4.4: From-domain = "FROM" FWS Extended-Domain; Extended-Domain = Domain /
-    ( Domain FWS "(" TCP-info ")" ) ...; TCP-info = address-literal / ..."""
+    ( Domain FWS "(" TCP-info ")" ) / ...; TCP-info = address-literal / ( Domain FWS
+    address-literal )."""
     _, events, _ = talk(EHLO + MAIL + RCPT + b"DATA\r\nx\r\n.\r\n", peer=peer)
     message = next(e.message for e in events if isinstance(e, MessageAccepted))
     assert message.received_header.startswith(b"Received: from client.test " + tcp_info + b"\r\n")
@@ -250,8 +251,8 @@ def test_received_date_is_local_time_with_its_offset() -> None:
     (True, False, True, b"UTF8SMTPA"), (True, True, True, b"UTF8SMTPSA"),
 ])
 def test_with_protocol_names(smtputf8: bool, tls: bool, auth: bool, protocol: bytes) -> None:
-    """RFC 3848 §1-3 registers ESMTPA, ESMTPS, ESMTPSA; RFC 6531 §4.3: UTF8SMTP ("ESMTP with
-    SMTPUTF8"), UTF8SMTPA, UTF8SMTPS and UTF8SMTPSA."""
+    """RFC 3848 registers ESMTPA, ESMTPS and ESMTPSA; RFC 6531 §4.3 registers UTF8SMTP ("ESMTP
+    with SMTPUTF8"), UTF8SMTPA ("ESMTP with SMTPUTF8 and AUTH"), UTF8SMTPS and UTF8SMTPSA."""
     s = session(authenticator=Credentials({"a": "b"}), auth_without_tls=True, tls_available=True)
     s.tls_active = tls
     if auth:
@@ -328,7 +329,8 @@ def test_a_huge_message_is_still_refused_without_being_kept() -> None:
 @pytest.mark.parametrize("params", [b"SIZE=100 SIZE=200", b"BODY=7BIT BODY=8BITMIME", b"SMTPUTF8 SMTPUTF8",
                                     b"size=1 SIZE=1"])
 def test_a_parameter_given_twice_is_501(params: bytes) -> None:
-    """RFC 1870 §6 and RFC 6152 §3 define each parameter once per MAIL; RFC 5321 §4.1.1.11 /
+    """RFC 1870 §6: "Only one SIZE parameter may be specified in a single MAIL command."
+    RFC 6152 §3: "Only one BODY parameter may be used in a single MAIL command." RFC 5321
     §4.2.3: 501 "Syntax error in parameters or arguments"."""
     lines, _, s = talk(EHLO + b"MAIL FROM:<alice@example.org> " + params + b"\r\n")
     assert lines[-1].startswith(b"501 5.5.4 Parameter") and s.state is State.READY
@@ -337,7 +339,9 @@ def test_a_parameter_given_twice_is_501(params: bytes) -> None:
 # -- 12. only ASCII digits count -------------------------------------------------------------------
 @pytest.mark.parametrize("value", ["²", "٣", "３", "⁹", "๓", "𝟙", "1²", "½"])
 def test_size_takes_ascii_digits_only(value: str) -> None:
-    """RFC 1870 §6: size-value ::= 1*20DIGIT (DIGIT is ASCII 0-9, RFC 5234 Appendix B.1)."""
+    """RFC 1870 §3: size-value ::= 1*20DIGIT, the ASCII digits 0-9 only; RFC 1870 §6: "The value
+    associated with the SIZE parameter is a decimal representation of the declared message
+    size in octets"."""
     lines, events, s = talk(EHLO + f"MAIL FROM:<a@b.org> SIZE={value}\r\n".encode())
     assert lines[-1].startswith(b"501 5.5.4 Syntax error: SIZE needs a number")
     assert s.state is State.READY and s.envelope.mail_from is None

@@ -374,11 +374,12 @@ class ServerSession:
             if not self.esmtp or key not in MAIL_PARAMETERS:
                 raise _error("unknown_parameter", verb="MAIL", param=key)
             if key in seen:
-                # RFC 1870 §6, RFC 6152 §3: a parameter given twice is a syntax error (501)
+                # RFC 1870 §6: "Only one SIZE parameter may be specified in a single MAIL
+                # command"; RFC 6152 §3 says the same of BODY. We refuse any repeat with 501
                 raise _error("duplicate_parameter", param=key)
             seen.add(key)
             if key == "SIZE":
-                # RFC 1870 §6: size-value ::= 1*20DIGIT -- ASCII digits only ("²" and "٣" are
+                # RFC 1870 §3: size-value ::= 1*20DIGIT -- ASCII digits only ("²" and "٣" are
                 # digits to str.isdigit, not to SMTP)
                 if value is None or not (value.isascii() and value.isdigit()) or len(value) > 20:
                     raise _error("syntax_error", detail="SIZE needs a number of octets, e.g. SIZE=1024")

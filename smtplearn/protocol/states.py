@@ -140,7 +140,8 @@ TRANSITIONS: Mapping[State, Mapping[Trigger, Transition]] = MappingProxyType({
         },
         # §3.1: after a 554 greeting the server "MUST still wait for the client to send
         # a QUIT" and "SHOULD respond to any intervening commands with 503": only QUIT
-        # is listed, so everything else (NOOP too) gets 503.
+        # is listed, so everything else gets 503 -- NOOP, HELP, EXPN, VRFY and RSET too: §4.1.4's
+        # "can be used at any time" is for a session the server accepted.
         State.REFUSED: {
             Verb.QUIT: Transition(State.CLOSED),
             Signal.CLOSE_421: Transition(State.CLOSED, failure=State.CLOSED),
