@@ -10,7 +10,9 @@ command leaves the state unchanged.
 Each row says: in this state, this trigger leads to the ``Transition``'s
 states, chosen by the class of the server's reply (2xx success, 3xx
 intermediate such as 354 or 334, 4xx/5xx failure). A refused command never
-moves the state; 421 always closes the channel (RFC 5321 §3.8).
+moves the state; a 421 closes the channel (RFC 5321 §3.8), as every live row's
+``CLOSE_421`` entry says. The connection itself is a row too: a session starts
+in ``START_STATE`` (CONNECTED) and the greeting answers ``Signal.CONNECT``.
 """
 
 from __future__ import annotations
@@ -84,7 +86,7 @@ class Signal(str, enum.Enum):
     END_OF_DATA = "<CRLF>.<CRLF>"
     #: the client's base64 reply to a 334 challenge (RFC 4954 §4)
     AUTH_RESPONSE = "auth response"
-    #: the server gives up: timeout, shutdown or too many errors, 421 (§3.8)
+    #: the server gives up with 421: timeout, shutdown, too many clients, or an attack (§3.8, §7.8)
     CLOSE_421 = "421 closing"
 
 
