@@ -485,3 +485,17 @@ def test_close_before_the_greeting_is_a_421_greeting() -> None:
 def test_address_literal_of_a_peer() -> None:
     assert [address_literal(p) for p in ("192.0.2.7", "2001:db8::1", "in-memory")] == [
         "[192.0.2.7]", "[IPv6:2001:db8::1]", ""]
+
+
+@pytest.mark.parametrize("ending", [b"\r\n", b"\n"])
+def test_a_line_refused_for_its_form_during_auth_ends_the_exchange(ending: bytes) -> None:
+    """RFC 4954 §4: in AUTH the next line is the client's response; one the server refuses
+    (too long, §4.5.3.1.4; a bare LF, §2.3.8) ends the exchange, as the client predicts."""
+    auth = dict(authenticator=Credentials({"a": "b"}), auth_without_tls=True)
+    for line in (b"A" * 600 + ending, b"QUFB" + (b"\n" if ending == b"\n" else b"A" * 600 + ending)):
+        whole = talk(EHLO + b"AUTH PLAIN\r\n" + line + b"NOOP\r\n", **auth)
+        s = session(**auth)
+        for byte in EHLO + b"AUTH PLAIN\r\n" + line + b"NOOP\r\n":
+            s.receive_data(bytes([byte]))
+        assert whole[2].state is s.state is State.READY
+        assert codes(whole[1])[-2:] == [500, 250]

@@ -232,7 +232,7 @@ class ServerSession:
         if end < 0:
             if len(self._inbox) >= self.limits.command_line and not self._skipping_long_line:
                 self._skipping_long_line = True
-                events += self._refuse(None, bytes(self._inbox[:80]), None, reply(
+                events += self._refuse_line(bytes(self._inbox[:80]), reply(
                     "line_too_long", limit=self.limits.command_line))
             if self._skipping_long_line:
                 self._inbox.clear()
@@ -245,17 +245,18 @@ class ServerSession:
         return line
 
     def _handle_line(self, line: bytes) -> list[Event]:
+        # first the length (§4.5.3.1.4), as _next_line decides it when a line arrives in pieces
+        if len(line.rstrip(b"\r\n")) + 2 > self.limits.command_line:
+            return self._refuse_line(line, reply("line_too_long", limit=self.limits.command_line))
         if not line.endswith(b"\r\n"):
             # RFC 5321 §2.3.8: "Conforming implementations MUST NOT recognize ... any other
             # character or character sequence as a line terminator"
             if not self.limits.bare_lf_commands:
-                return self._refuse(loose_verb(line[:-1]), line, None, reply("bare_lf_command"))
+                return self._refuse_line(line, reply("bare_lf_command"), loose_verb(line[:-1]))
             self._note = BARE_LF_NOTE
         if self.state is State.AUTH:
             return self._auth_response(line)
         body = line.rstrip(b"\r\n")
-        if len(body) + 2 > self.limits.command_line:
-            return self._refuse(None, line, None, reply("line_too_long", limit=self.limits.command_line))
         try:
             command = parse_command(body)
         except RemoteProtocolError as err:
@@ -275,6 +276,14 @@ class ServerSession:
         if verb is Verb.STARTTLS and answer.code == 220:
             self._await_tls()
         return events
+
+    def _refuse_line(self, line: bytes, answer: Reply, verb: Verb | None = None) -> list[Event]:
+        """Refuse a line for its form (too long, bare LF) before reading what it says. During
+        AUTH it was the client's response, so the refusal ends the exchange (RFC 4954 §4)."""
+        if self.state is State.AUTH:
+            self._sasl = None
+            return self._answer(Signal.AUTH_RESPONSE, line, None, answer, self.state)
+        return self._refuse(verb, line, None, answer)
 
     def _await_tls(self) -> None:
         """After our 220 to STARTTLS: throw away what the client already sent.
