@@ -23,16 +23,28 @@ NOT_HERE = {"2606", "6647", "7505", "3848", "5598", "2181", "1652", "2045", "379
 needs_rfcs = pytest.mark.skipif(not (RFC_DIR / "rfc5321.txt").exists(), reason=f"no RFC texts in {RFC_DIR}")
 
 
+def units(text: str) -> list[str]:
+    """Paragraphs, and each row of a table on its own: a row's citations do not carry to the next."""
+    found = []
+    for paragraph in text.split("\n\n"):
+        rows = paragraph.splitlines()
+        if rows and all(row.lstrip().startswith("|") for row in rows):
+            found += rows
+        else:
+            found.append(paragraph)
+    return found
+
+
 def texts() -> list[tuple[str, str]]:
     """(where, paragraph) for the course's prose: notebook cells (markdown and code), solutions, README."""
     found = []
     for path in NOTEBOOKS:
         for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
-            found += [(f"{path.name} cell {index}", part) for part in cell.source.split("\n\n")]
+            found += [(f"{path.name} cell {index}", part) for part in units(cell.source)]
     for path in sorted((REPO / "notebooks" / "solutions").glob("*.py")):
-        found += [(path.name, part) for part in path.read_text(encoding="utf-8").split("\n\n")]
+        found += [(path.name, part) for part in units(path.read_text(encoding="utf-8"))]
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    found += [("README.md", part) for part in readme.split("\n\n")]
+    found += [("README.md", part) for part in units(readme)]
     return found
 
 
