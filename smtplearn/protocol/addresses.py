@@ -148,7 +148,7 @@ def parse_path(text: str, *, allow_null: bool, allow_postmaster: bool,
         if not allow_null:
             raise _bad("the null path <> is only allowed as a reverse-path (MAIL FROM:<>)", sender)
     elif path.lower() == "postmaster" and allow_postmaster:
-        path = "Postmaster"  # §4.1.1.3: <Postmaster> without a domain must be accepted
+        path = "Postmaster"  # §4.1.1.3's syntax allows <Postmaster> without a domain; §4.5.1: MUST be supported
     else:
         check_mailbox(path, sender=sender)
     return path, parse_params(rest, sender)
