@@ -65,7 +65,7 @@ def run_session(conv: Conversation, host: str, address: str, message: OutgoingMe
             return refused(greeting, "the greeting", move_on=True)
         return refused(greeting, "the greeting")  # 421: the server closes (§3.8); try the next MX
     hello = conv.ehlo()
-    if hello.code in (500, 502):  # RFC 5321 §3.2: an old server that does not know EHLO: use HELO
+    if hello.code in (500, 502):  # RFC 5321 §3.2: EHLO "not recognized": the client SHOULD fall back to HELO
         hello = conv.helo()
     if not hello.is_positive:
         return refused(hello, "HELO/EHLO")
@@ -128,7 +128,7 @@ def missing_extension(extensions: dict[str, str], message: OutgoingMessage, rcpt
 def mail_params(extensions: dict[str, str], message: OutgoingMessage, rcpts: list[str]) -> dict[str, object]:
     """The MAIL FROM parameters this message needs (the server offered them: missing_extension checked)."""
     params: dict[str, object] = {}
-    if "SIZE" in extensions:  # RFC 1870 §3: say the size up front, so a too-big message is refused at once
+    if "SIZE" in extensions:  # RFC 1870 §4, §6: say the size up front, so a too-big message is refused at once
         params["SIZE"] = len(message.content)
     if message.body_8bit:
         params["BODY"] = "8BITMIME"  # RFC 6152 §3: a MIME body with octets above 127
