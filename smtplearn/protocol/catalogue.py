@@ -198,7 +198,7 @@ _ENTRIES: dict[str, Entry] = {
                              "The server refuses this message for good; the sender keeps responsibility for "
                              "it and returns it to the reverse-path (a bounce)."),
     # --- closing the channel (§3.8) ----------------------------------------------
-    "closing_timeout": Entry(421, "4.4.2", "{hostname} timeout, closing connection", "RFC 5321 §4.5.3.2",
+    "closing_timeout": Entry(421, "4.4.2", "{hostname} timeout, closing connection", "RFC 5321 §4.5.3.2.7, §3.8",
                              "The client was silent too long; the server gives up (§3.8)."),
     "closing_shutdown": Entry(421, "4.3.2", "{hostname} shutting down, closing connection", "RFC 5321 §3.8",
                               "The server is stopping; any message not yet answered with 250 is not taken."),
