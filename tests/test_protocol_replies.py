@@ -141,13 +141,14 @@ def test_explain_556_is_rfc_7505_null_mx() -> None:
     ("relay_denied", "§7.9"),       # "a 550 code SHOULD be used" for relay refused for policy reasons
     ("expn_disabled", "§7.3"),      # "the SMTP server MUST return a 252 response"
     ("greylisted", "RFC 6647"),     # greylisting is RFC 6647, the retry delay §4.5.4.1
-    ("size_exceeded", "RFC 1870 §6.1"),
+    ("size_exceeded", "RFC 1870 §4, §6.1"),
 ])
 def test_catalogue_cites_the_section_that_says_it(name: str, section: str) -> None:
     """RFC 5321 §7.9: "When mail is rejected for these or other policy reasons, a 550 code SHOULD
     be used"; §7.1 is about spoofing, not relaying. §7.3: "If a site disables these commands for
-    security reasons, the SMTP server MUST return a 252 response". RFC 1870 §6.1: "552 message
-    size exceeds fixed maximium message size"."""
+    security reasons, the SMTP server MUST return a 252 response". RFC 1870 §4: a message larger than
+    the limit "will be rejected with a permanent failure (552) reply code"; §6.1: "552 message size
+    exceeds fixed maximium message size"."""
     assert section in CATALOGUE[name].section
     assert "§7.1" not in CATALOGUE["relay_denied"].section
 

@@ -165,7 +165,7 @@ _ENTRIES: dict[str, Entry] = {
                                  "RFC 5321 §4.5.3.1.10",
                                  "The server takes at most this many recipients per message; send the rest in another transaction."),
     "size_exceeded": Entry(552, "5.3.4", "Message size exceeds fixed limit of {limit} octets",
-                           "RFC 1870 §6.1",
+                           "RFC 1870 §4, §6.1",
                            "The message (declared with SIZE= or actually sent) is bigger than the server accepts."),
     "data_line_too_long": Entry(554, "5.6.0", "Message refused: a line is longer than {limit} octets",
                                 "RFC 5321 §4.5.3.1.6",
