@@ -40,7 +40,7 @@ class BareNewlinePolicy(enum.Enum):
 
 
 class BelowRFCMinimumWarning(UserWarning):
-    """A ``Limits`` value is below the smallest one RFC 5321 §4.5.3.1 allows (fine for a demo)."""
+    """A ``Limits`` value is below the smallest one RFC 5321 §4.5.3.1 (or RFC 4954 §9) allows (fine for a demo)."""
 
 
 #: field -> (the RFC's smallest value, where it says so, what it is)
@@ -50,6 +50,10 @@ RFC_MINIMUMS: dict[str, tuple[int, str, str]] = {
     "recipients": (100, "RFC 5321 §4.5.3.1.8", "recipients"),
     "message_size": (64 * 1024, "RFC 5321 §4.5.3.1.7", "octets of message content"),
 }
+
+#: RFC 4954 §9: a server that drops the connection after failed authentications "SHOULD NOT drop
+#: the connection until at least 3 attempts to authenticate have failed"
+AUTH_FAILURES_MINIMUM = 3
 
 
 @dataclass(frozen=True)
@@ -126,8 +130,8 @@ class Limits:
             raise ValueError(f"Limits.command_line must hold at least a command like 'NOOP' and CRLF; "
                              f"got {self.command_line} (RFC 5321 §4.5.3.1.4 asks for 512)")
         for problem in self.below_rfc_minimum():
-            warnings.warn(f"Limits.{problem}: allowed for a demonstration, but a real server "
-                          "must accept at least that", BelowRFCMinimumWarning, stacklevel=3)
+            warnings.warn(f"Limits.{problem}: allowed for a demonstration, but a conforming server "
+                          "does not go below it", BelowRFCMinimumWarning, stacklevel=3)
 
     def below_rfc_minimum(self) -> list[str]:
         """``"name is N, below the minimum of M ... (RFC 5321 §x)"`` for each value under the RFC's floor."""
@@ -136,6 +140,9 @@ class Limits:
             value = getattr(self, name)
             if value < minimum:
                 out.append(f"{name} is {value}, below the minimum of {minimum} {unit} ({section})")
+        if self.auth_failures_close < AUTH_FAILURES_MINIMUM:
+            out.append(f"auth_failures_close is {self.auth_failures_close}, below the minimum of "
+                       f"{AUTH_FAILURES_MINIMUM} failed AUTH attempts before a close (RFC 4954 §9)")
         return out
 
     def describe(self) -> list[str]:
@@ -146,6 +153,9 @@ class Limits:
             note = (f"BELOW the RFC minimum of {minimum}: a demo setting, not a conforming server"
                     if value < minimum else f"RFC minimum {minimum}")
             lines.append(f"{name} = {value} {unit} ({section}: {note})")
+        if self.auth_failures_close < AUTH_FAILURES_MINIMUM:
+            lines.append(f"auth_failures_close = {self.auth_failures_close} failed AUTH attempts (RFC 4954 §9: "
+                         f"BELOW the minimum of {AUTH_FAILURES_MINIMUM} before a close: a demo setting)")
         if self.bare_lf_commands:
             lines.append("bare_lf_commands = True (a classroom deviation from RFC 5321 §2.3.8: "
                          "command lines ending with a bare LF are accepted)")
