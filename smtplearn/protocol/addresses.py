@@ -32,7 +32,8 @@ _IPV6_LITERAL = re.compile(r"[0-9A-Fa-f:.]+")
 _GENERAL_LITERAL = re.compile(r"[A-Za-z0-9-]*[A-Za-z0-9]:[\x21-\x5a\x5e-\x7e]+")
 # Mail-parameters: esmtp-keyword ["=" esmtp-value] (§4.1.2)
 _PARAM = re.compile(r"([A-Za-z0-9][A-Za-z0-9-]*)(?:=((?:[\x21-\x3c\x3e-\x7e]|[^\x00-\x7f])+))?")
-# source route, which §4.1.2 says servers must accept and ignore: "@one,@two:"
+# source route (§4.1.2 A-d-l): §4.1.1.3 says receivers "MUST recognize source route syntax but
+# SHOULD strip off the source route": "@one,@two:"
 _SOURCE_ROUTE = re.compile(rf"@{_DOMAIN.pattern}(?:,@{_DOMAIN.pattern})*:")
 
 MAX_LOCAL_PART = 64   # §4.5.3.1.1
