@@ -157,7 +157,8 @@ def _delivery(report: Any) -> Feedback:
                      "grey.test: send to an address such as zoe@grey.test.")
     status = grey[0].status.value  # "delivered", "deferred" or "bounced" (smtplearn.delivery.Status)
     if status == "delivered":
-        return _ok("Greylisting answered 450 the first time; the retry was accepted (RFC 5321 §4.5.4.1).")
+        return _ok("Greylisting (RFC 6647) answered 450 the first time; the retry was accepted "
+                   "(RFC 5321 §4.5.4.1: a sender MUST wait before retrying).")
     if status == "deferred":
         return _hint("Deferred: 450 means 'try again later', and a greylisting server accepts only when the "
                      "same sender tries again after a while. Move the lesson's clock on (RFC 5321 §4.5.4.1: "
