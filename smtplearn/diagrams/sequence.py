@@ -156,7 +156,7 @@ def dot_source(lay: Layout) -> str:
             out.append(f'  head{i}{where} [shape="box" style="rounded,filled" fillcolor="#f6f8fa" '
                        f'color="#57606a" pos="{x:.1f},{flip - y:.1f}!" width="{w / 72:.3f}" '
                        f'height="{HEAD_H / 72:.3f}" fixedsize="true" label=<<B>{escape(name)}</B>>];')
-        out.append(f'  head{i}top -> head{i}bottom [style="dashed" color="#8c959f" arrowhead="none"];')
+        out.append(f'  head{i}top -> head{i}bottom [style="dashed" color="#6e7781" arrowhead="none"];')
     for n, p in enumerate(lay.rows):
         row = p.row
         colour = arrow_colour(row)
@@ -169,7 +169,7 @@ def dot_source(lay: Layout) -> str:
         out.append(f'  a{n} -> b{n} [color="{colour}" style="{style}"];')
         if row.kind is RowKind.REPLY:
             continue
-        out.append(f'  n{n} [shape="plaintext" fontcolor="#8c959f" fontsize="10" label="{row.number}" '
+        out.append(f'  n{n} [shape="plaintext" fontcolor="#57606a" fontsize="10" label="{row.number}" '
                    f'pos="{lay.gutter - 8:.1f},{flip - p.y:.1f}!"];')
     out.append("}")
     return "\n".join(out) + "\n"
@@ -188,6 +188,9 @@ def sequence_diagram(transcript: Transcript, *, timings: bool = False, body_line
     if title is not None:
         model = SequenceModel(model.participants, model.rows, title)
     lay = layout(model, timings=timings)
+    who = " and ".join(model.participants)
     return Diagram(dot_source(lay), transcript.text(body_lines=body_lines),
                    svg_maker=lambda: svg_document(lay), engine="neato", neato_no_op=2,
-                   name=f"sequence diagram, {len(transcript.turns)} exchanges")
+                   name=f"sequence diagram, {len(transcript.turns)} exchanges",
+                   label=f"Sequence diagram: {model.title or 'SMTP conversation'}, "
+                         f"{len(transcript.turns)} exchanges between {who}")

@@ -18,6 +18,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from smtplearn.diagrams.sequence_model import is_greeting
 from smtplearn.protocol import Signal, State
 from smtplearn.transcript import Transcript, Turn
 from smtplearn.widgets._views import STYLE, diagram_panel, reply_view
@@ -25,7 +26,7 @@ from smtplearn.widgets._views import STYLE, diagram_panel, reply_view
 
 def _sent_text(turn: Turn) -> str | None:
     """What the client sent in ``turn``, as one line to show (None: the greeting)."""
-    if turn.trigger is None:
+    if is_greeting(turn):
         return None
     if turn.trigger is Signal.END_OF_DATA:
         return f"(message text, {turn.exchange.size} octets) ."
