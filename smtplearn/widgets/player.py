@@ -21,7 +21,7 @@ import ipywidgets as widgets
 from smtplearn.diagrams.sequence_model import is_greeting
 from smtplearn.protocol import Signal, State
 from smtplearn.transcript import Transcript, Turn
-from smtplearn.widgets._views import STYLE, diagram_panel, reply_view
+from smtplearn.widgets._views import STYLE, diagram_panel, picture_layout, pictures, reply_view
 
 
 def _sent_text(turn: Turn) -> str | None:
@@ -67,9 +67,9 @@ class Player(widgets.VBox):
         self.state_label.add_class("smtplearn-state")
         self.exchange_view = widgets.HTML()
         self.exchange_view.add_class("smtplearn-reply-box")
-        self.state_svg = widgets.HTML(layout=widgets.Layout(width="50%"))
+        self.state_svg = widgets.HTML(layout=picture_layout())
         self.state_svg.add_class("smtplearn-state-diagram-box")
-        self.sequence_svg = widgets.HTML(layout=widgets.Layout(width="50%"))
+        self.sequence_svg = widgets.HTML(layout=picture_layout())
         self.sequence_svg.add_class("smtplearn-sequence-diagram-box")
         self.transcript_view = widgets.HTML()
         self.transcript_view.add_class("smtplearn-transcript")
@@ -83,7 +83,7 @@ class Player(widgets.VBox):
             widgets.HBox([self.previous, self.next, self.play, self.slider, self.step_label],
                          layout=widgets.Layout(align_items="center")),
             self.exchange_view,
-            widgets.HBox([self.state_svg, self.sequence_svg]),
+            pictures(self.state_svg, self.sequence_svg),
             self.transcript_view,
         ])
         self.add_class("smtplearn-widget")
