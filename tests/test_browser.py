@@ -114,6 +114,12 @@ def run_all_cells(page) -> None:
     raise AssertionError("Run > Run All Cells did not start any cell")
 
 
+def window_at(page, selector: str, path: Path) -> None:
+    """A screenshot of the window as the student sees it, scrolled to ``selector``."""
+    page.locator(selector).first.evaluate("el => el.scrollIntoView({block: 'start'})")
+    page.screenshot(path=path)
+
+
 def box(page, selector: str) -> dict:
     return page.locator(selector).first.bounding_box()
 
@@ -137,7 +143,7 @@ def test_console_lab_runs_in_jupyterlab_and_the_console_answers(browser, tmp_pat
             assert "Loading widget" not in body and "Error displaying widget" not in body
             assert "run it in Jupyter" not in body  # the widgets' text fallback would say this
             page.locator(console).scroll_into_view_if_needed()
-            page.locator(console).screenshot(path=ARTIFACTS / "console-0-greeted.png")
+            window_at(page, console, ARTIFACTS / "console-0-greeted.png")
 
             # the greeting, the table's buttons, and the diagrams as SVG
             assert "220" in page.locator(f"{console} .smtplearn-reply-box").inner_text()
@@ -164,7 +170,7 @@ def test_console_lab_runs_in_jupyterlab_and_the_console_answers(browser, tmp_pat
             assert "250" in reply and "EHLO" in reply and "(RFC 5321" in reply
             assert lit_state(page, console) == "READY"
             assert page.locator(f"{console} button.smtplearn-cmd-MAIL").is_enabled()
-            page.locator(console).screenshot(path=ARTIFACTS / "console-1-ehlo.png")
+            window_at(page, console, ARTIFACTS / "console-1-ehlo.png")
 
             # MAIL and RCPT move the lit state on; the sequence diagram grows
             for verb, state in (("MAIL", "MAIL"), ("RCPT", "RCPT"), ("DATA", "DATA")):
@@ -187,7 +193,7 @@ def test_console_lab_runs_in_jupyterlab_and_the_console_answers(browser, tmp_pat
                     f"?.textContent.includes({('C: ' + line)!r})", timeout=STEP_TIMEOUT)
             wait_until_lit(page, console, "READY")
             assert "queued" in page.locator(f"{console} .smtplearn-reply-box").inner_text()
-            page.locator(console).screenshot(path=ARTIFACTS / "console-2-delivered.png")
+            window_at(page, console, ARTIFACTS / "console-2-delivered.png")
 
             # the MX explorer on the offline mini-Internet: a lookup from a worker thread
             explorer = page.locator(".smtplearn-mx-explorer").first
@@ -197,7 +203,11 @@ def test_console_lab_runs_in_jupyterlab_and_the_console_answers(browser, tmp_pat
                 "?.textContent.includes('mx2.school.test')", timeout=STEP_TIMEOUT)
             page.wait_for_selector(".smtplearn-mx-explorer .smtplearn-mx-graph svg", timeout=STEP_TIMEOUT)
             assert "answered in" in explorer.locator(".smtplearn-mx-status").inner_text()
-            explorer.screenshot(path=ARTIFACTS / "mx-explorer.png")
+            # the graph sits beside or below the table, never over it
+            table, graph = (box(page, f".smtplearn-mx-explorer .smtplearn-mx-{part}") for part in ("table", "graph"))
+            assert (table["x"] + table["width"] <= graph["x"] + 1 or table["y"] + table["height"] <= graph["y"] + 1), \
+                (table, graph)
+            window_at(page, ".smtplearn-mx-explorer", ARTIFACTS / "mx-explorer.png")
 
             # the player: next moves the lit state
             player = ".smtplearn-player"
@@ -205,7 +215,7 @@ def test_console_lab_runs_in_jupyterlab_and_the_console_answers(browser, tmp_pat
             page.locator(f"{player} button.smtplearn-next").click()
             wait_until_lit(page, player, "READY")
             assert lit_state(page, player) == "READY"
-            page.locator(player).screenshot(path=ARTIFACTS / "player.png")
+            window_at(page, player, ARTIFACTS / "player.png")
             page.screenshot(path=ARTIFACTS / "notebook-09.png", full_page=True)
             assert not [e for e in console_errors if "widget" in e.lower()], console_errors
         except BaseException:
