@@ -14,9 +14,9 @@ from html import escape
 from collections.abc import Collection
 from typing import Any
 
-from smtplearn.diagrams.state_model import EdgeKind, StateEdge, StateGraph, StateNode, state_graph, step_numbers
+from smtplearn.diagrams.state_model import FIRST_STATE, EdgeKind, StateEdge, StateGraph, StateNode, state_graph, step_numbers
 from smtplearn.diagrams.render import Diagram
-from smtplearn.protocol.states import INITIAL_STATE, State
+from smtplearn.protocol.states import State
 
 FONT = "Helvetica,Arial,sans-serif"
 MONO = "Courier,monospace"
@@ -91,9 +91,11 @@ def _wrapped(text: str, exceptions: str = "") -> str:
     """``text`` escaped for an HTML-like label, broken after " / " when long, and the
     folded edge's exceptions ("(not in DATA, AUTH)") on a line of their own."""
     pieces = text.split(" / ", 1) if len(text) > WRAP and " / " in text else [text]
-    shown = " /<BR/>".join("<BR/>".join(escape(part) for part in _halves(piece, 2 * WRAP))
+    shown = " /<BR/>".join("<BR/>".join(escape(part) for part in _halves(piece, WRAP + 4))
                            for piece in pieces)
-    return shown + (f"<BR/>{escape(exceptions.strip())}" if exceptions else "")
+    if not exceptions:
+        return shown
+    return shown + "".join(f"<BR/>{escape(part)}" for part in _halves(exceptions.strip(), 24))
 
 
 def _edge_label(edge: StateEdge) -> str:
@@ -125,8 +127,8 @@ ANY_STYLE = {"shape": "box", "style": "rounded,dashed,filled", "fillcolor": "#ff
 def depths(graph: StateGraph) -> dict[State, int]:
     """How many moves each state is from the start (breadth first over the table's edges):
     the main flow runs down the page in this order."""
-    depth = {INITIAL_STATE: 0}
-    frontier = [INITIAL_STATE]
+    depth = {FIRST_STATE: 0}
+    frontier = [FIRST_STATE]
     while frontier:
         nxt = []
         for edge in graph.edges:
@@ -150,16 +152,14 @@ def main_line(graph: StateGraph, depth: dict[State, int]) -> list[State]:
     def longest(state: State) -> list[State]:
         tails = [longest(t) for t in forward.get(state, [])]
         return [state, *max(tails, key=len, default=[])]
-    return longest(INITIAL_STATE)
+    return longest(FIRST_STATE)
 
 
 def _placement(edge: StateEdge, depth: dict[State, int], main: list[State]) -> dict[str, str]:
     """Ports and weights so the picture reads top to bottom: forward moves straight down,
     moves back up beside the column, loops on the side away from the other arrows."""
-    if edge.group:  # the "any state" box: its refusal loop below it, its other loop beside it
-        if edge.target is not None:
-            return {"weight": "0"}
-        return {"tailport": "s", "headport": "s"} if edge.kind is EdgeKind.REFUSAL else {}
+    if edge.group:  # the "any state" box: its one loop on its right, its arrow straight down
+        return {"weight": "10"} if edge.target is not None else {}
     if edge.source is None:
         return {"weight": "10"}
     if edge.source is edge.target:
@@ -167,7 +167,10 @@ def _placement(edge: StateEdge, depth: dict[State, int], main: list[State]) -> d
         return {"tailport": "w", "headport": "w"} if edge.kind is EdgeKind.REFUSAL else {}
     down = depth.get(edge.target, 99) > depth.get(edge.source, 99)  # type: ignore[arg-type]
     if down:
-        return {"weight": "100" if edge.source in main and edge.target in main else "2"}
+        if edge.source in main and edge.target in main:
+            return {"weight": "100"}
+        # a side branch (AUTH) leaves from below the node, clear of the node's loop label
+        return {"weight": "2", "tailport": "s"}
     # an arrow back up is written downwards with dir=back: dot then routes it beside
     # the column instead of looping round the whole picture
     # (on the west side, leaving the east to the loops)
@@ -178,7 +181,8 @@ def _edge(edge: StateEdge, depth: dict[State, int], main: list[State]) -> str:
     source = ANY if edge.group else "start" if edge.source is None else edge.source.name
     target = ANY if edge.target is None else edge.target.name
     names = " ".join("connect" if t is None else t.name for t in edge.triggers)
-    attrs = {"label": _edge_label(edge), "class": f"{edge.kind.value} {names}".strip(),
+    kinds = " ".join(dict.fromkeys([edge.kind.value, *(line.kind.value for line in edge.lines)]))
+    attrs = {"label": _edge_label(edge), "class": f"{kinds} {names}".strip(),
              "fontname": MONO, "fontsize": "11"}
     if edge.group:
         attrs["class"] += " any " + " ".join(f"from-{s.name}" for s in edge.group)
@@ -203,6 +207,17 @@ def _any_node(graph: StateGraph) -> list[str]:
     return [f"  {ANY} {_attrs({'label': label, **ANY_STYLE})};"]
 
 
+def _one_loop_on_any(edges: tuple[StateEdge, ...]) -> list[StateEdge]:
+    """The edges to draw: the "any state" box's loops (the any-time commands, the refusals)
+    as ONE loop with every line, since dot lets two loops' labels on one node overlap."""
+    loops = [e for e in edges if e.group and e.target is None]
+    if len(loops) < 2:
+        return list(edges)
+    merged = StateEdge(None, None, tuple(line for e in loops for line in e.lines),
+                       tuple(sorted(n for e in loops for n in e.steps)), group=loops[0].group)
+    return [e for e in edges if e not in loops] + [merged]
+
+
 def dot_source(graph: StateGraph, title: str = "") -> str:
     node_defaults = _attrs(NODE_STYLE)
     heading = escape(title) if title else (
@@ -221,9 +236,9 @@ def dot_source(graph: StateGraph, title: str = "") -> str:
     main = main_line(graph, depth)
     lines += [_node(n, main) for n in graph.nodes]
     lines += _any_node(graph)
-    # the "any state" box sits beside CLOSED at the bottom, like a legend of the moves every state has
-    lines.append("  {rank=sink; CLOSED;" + (f" {ANY};" if any(e.group for e in graph.edges) else "") + "}")
-    lines += [_edge(e, depth, main) for e in graph.edges]
+    # CLOSED at the bottom; the "any state" box just above it, its arrow straight down
+    lines.append("  {rank=sink; CLOSED;}")
+    lines += [_edge(e, depth, main) for e in _one_loop_on_any(graph.edges)]
     lines.append("}")
     return "\n".join(lines) + "\n"
 

@@ -14,8 +14,13 @@ from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any
 
+from smtplearn.protocol import states as _states
 from smtplearn.protocol.states import (EXTENSION_VERBS, INITIAL_STATE, TRANSITIONS, WHERE, Signal, State, Trigger,
                                        Verb)
+
+#: where the drawing starts: before the greeting when the table has the greeting as a row
+#: of its own (``START_STATE``, its CONNECT signal), else the state the greeting leads to
+FIRST_STATE: State = getattr(_states, "START_STATE", INITIAL_STATE)
 
 
 class EdgeKind(enum.Enum):
@@ -45,8 +50,9 @@ REPLY_CODES: Mapping[Trigger, Mapping[int, str | None]] = MappingProxyType({
     Verb.AUTH: {2: "235", 3: "334"},
     Signal.AUTH_RESPONSE: {2: "235", 3: "334", 5: "535/501"},
     Signal.END_OF_DATA: {2: "250", 5: "4xx/5xx"},
-    # the row's only move is the server's own 421 (§3.8), whatever was asked
-    Signal.CLOSE_421: {2: "421"},
+    # the row's only move is the server's own 421 (§3.8), whatever was asked (a 4xx: the
+    # table may list it as the failure move)
+    Signal.CLOSE_421: {2: "421", 5: "421"},
 })
 
 
@@ -113,6 +119,8 @@ class EdgeLine:
             return " ".join(t.value for t in self.triggers if t is not None)  # replies vary
         if self.triggers == (Signal.CLOSE_421,):
             return self.reply  # "421" says it all
+        if self.kind is EdgeKind.START and not self.reply:
+            return "TCP connection"  # the greeting is the table's own CONNECT row
         names = ", ".join("connect" if t is None else t.value for t in self.triggers)
         return f"{names} / {self.reply}"
 
@@ -250,7 +258,10 @@ def _edges_from_table(show_errors: bool, offered: Collection[str] | None = None,
     moves and the any-time commands; QUIT's arrow into CLOSED carries 421 too.
     With ``fold``, the moves many states share are folded into one edge each (``_fold``)."""
     anytime = set(anytime_triggers())
-    moves: list[_Move] = [((None, INITIAL_STATE), (EdgeKind.START, None, "220"))]  # §3.1: connect, greeting
+    # §3.1: the connection, answered by the greeting -- unless the table has the greeting as a
+    # row of its own (a CONNECT signal), which then draws the 220 (and a 554) itself
+    greeting_row = any(getattr(t, "name", "") == "CONNECT" for t in TRANSITIONS[FIRST_STATE])
+    moves: list[_Move] = [((None, FIRST_STATE), (EdgeKind.START, None, "" if greeting_row else "220"))]
     table = [m for m in table_moves() if _is_offered(m[1], offered)]
     reachable = _reachable(table)
     for state, trigger, reply_class, target in table:
@@ -312,7 +323,7 @@ def _fold(moves: list[_Move]) -> tuple[list[StateEdge], list[_Move]]:
 
 def _reachable(moves: Sequence[tuple[State, Trigger, int, State]]) -> set[State]:
     """The states a session can get to from the start along ``moves``."""
-    seen, frontier = {INITIAL_STATE}, [INITIAL_STATE]
+    seen, frontier = {FIRST_STATE}, [FIRST_STATE]
     while frontier:
         frontier = [t for s, _, _, t in moves if s in frontier and t not in seen]
         seen.update(frontier)
@@ -322,7 +333,7 @@ def _reachable(moves: Sequence[tuple[State, Trigger, int, State]]) -> set[State]
 def _edge(key: tuple[State | None, State], values: list[tuple[EdgeKind, Trigger | None, str]]) -> StateEdge:
     # one trigger answered 250 or 5xx with the same target reads "X / 250 or 4xx/5xx"
     by_trigger = _group(((kind, t), reply) for kind, t, reply in values)
-    by_reply = _group(((kind, " or ".join(replies)), t) for (kind, t), replies in by_trigger.items())
+    by_reply = _group(((kind, " or ".join(dict.fromkeys(replies))), t) for (kind, t), replies in by_trigger.items())
     lines = tuple(EdgeLine(tuple(ts), reply, kind) for (kind, reply), ts in by_reply.items())
     return StateEdge(key[0], key[1], lines)
 
