@@ -225,7 +225,7 @@ def dot_source(graph: StateGraph, title: str = "") -> str:
         f'smtplearn.protocol.states.TRANSITIONS</FONT>')
     lines = [
         "digraph smtp_states {",
-        f'  graph [rankdir="TB" bgcolor="white" fontname="{FONT}" fontsize="14" nodesep="0.3" '
+        f'  graph [rankdir="TB" bgcolor="white" fontname="{FONT}" fontsize="14" nodesep="0.45" '
         f'ranksep="0.32" pad="0.2" labelloc="t" labeljust="l" label=<<B>{heading}</B>>];',
         f"  node {node_defaults};",
         f'  edge [fontname="{MONO}" fontsize="11"];',
