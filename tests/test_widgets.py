@@ -390,3 +390,16 @@ def test_player_play_button_steps_to_the_end_by_itself(monkeypatch):
     player.play.value = True
     player._player.join(5)
     assert player.step == len(player.turns) and player.play.value is False
+
+
+def test_console_draws_an_unknown_command_as_a_command(system_binary):
+    """Issue 12: typed `HELLO mx.example.org` (500) showed as a second "(connect)" arrow and
+    put its number on the connect edge of the state diagram ("1, 3")."""
+    system_binary("dot")
+    console = Console()
+    console.press("EHLO")
+    assert console.type_line("HELLO mx.example.org").code == 500
+    assert console.sequence_svg.value.count("(connect)") == 1
+    assert "HELLO mx.example.org" in console.sequence_svg.value
+    state_svg = console.state_svg.value
+    assert ">1, 3<" not in state_svg and ">1<" in state_svg  # the connect edge carries step 1 only
