@@ -387,8 +387,9 @@ def _find_edge(edges: Sequence[StateEdge], step: Step) -> int | None:
     """Index of the table edge ``step`` went along, or None (nothing in the table explains it)."""
     def match(i: int) -> bool:
         e = edges[i]
-        if step.trigger is None:  # the greeting
-            return e.kind is EdgeKind.START and e.target is step.after
+        if step.trigger is None:  # the greeting: the start arrow, or the table's own CONNECT row
+            return e.target is step.after and (e.kind is EdgeKind.START or any(
+                getattr(t, "name", "") == "CONNECT" for t in e.triggers))
         if e.source is None and not e.group or not e.leaves(step.before) or not e.arrives(step.before, step.after):
             return False
         if step.code == 421:
