@@ -8,7 +8,7 @@ import pytest
 
 import smtplearn
 from smtplearn.diagrams import DotNotFoundError, state_diagram
-from smtplearn.diagrams.state_model import REPLY_CODES, EdgeKind, state_graph
+from smtplearn.diagrams.state_model import FIRST_STATE, REPLY_CODES, EdgeKind, state_graph
 from smtplearn.protocol.states import TRANSITIONS, Signal, State, Verb
 
 EDGE = re.compile(r"^\s+(\w+) -> (\w+) \[(.*)\];$", re.M)
@@ -86,7 +86,7 @@ def test_the_dot_source_draws_every_edge_of_the_model():
         assert any(t == tail and h == head and names <= classes(a) for t, h, a in edges), (tail, head, names)
     for tail, head, attrs in edges:
         if tail == "start":
-            assert head == "GREETED" and "connect" in classes(attrs)
+            assert head == FIRST_STATE.name and "start" in classes(attrs)
     assert len(edges) == len(graph.edges)
     assert re.search(r"ANY \[label=<<B>any state</B><BR/><FONT [^>]*>GREETED READY<BR/>MAIL RCPT</FONT>>", source)
 
@@ -99,7 +99,11 @@ def test_moves_shared_by_many_states_are_drawn_once():
     assert {e.target for e in folded} == {State.CLOSED, None}
     assert not [e for e in graph.edges if not e.group and e.target is State.CLOSED]
     closing = next(e for e in folded if e.target is State.CLOSED)
-    assert closing.label_lines() == ["QUIT / 221", "421 (also in DATA, AUTH)"]
+    lines = closing.label_lines()
+    assert "QUIT / 221" in [line.split(" (")[0] for line in lines]
+    # 421 holds in every live state, so its line names the states the box does not stand for
+    live = [s for s in State if Signal.CLOSE_421 in TRANSITIONS[s]]
+    assert f"421 (also in {', '.join(s.name for s in live if s not in closing.group)})" in lines
     source = state_diagram().source
     assert len(re.findall(r"-> CLOSED ", source)) == 1
 
@@ -124,7 +128,7 @@ def test_421_is_drawn_light_beside_quit():
     source = state_diagram().source
     closing = [a for t, h, a in dot_edges(source) if h == "CLOSED" and "CLOSE_421" in classes(a)]
     assert len(closing) == 1 and "QUIT" in classes(closing[0])
-    assert '<FONT COLOR="#57606a">421<BR/>(also in DATA, AUTH)</FONT>' in closing[0]
+    assert '<FONT COLOR="#57606a">421<BR/>(also in ' in closing[0]
     assert {s for s in State if Signal.CLOSE_421 in TRANSITIONS[s]} == {
         s for s, t, _ in drawn_moves(state_graph()) if t is Signal.CLOSE_421}
 
@@ -164,7 +168,8 @@ def test_path_numbers_follow_the_transcript():
     expected = [(n, t.before if t.trigger is not None else None, t.after)
                 for n, t in enumerate(pair.transcript.turns, start=1)]
     expected[-1] = (7, None, State.CLOSED)  # QUIT: the "any state" box's arrow
-    assert route == expected
+    assert route[1:] == expected[1:]
+    assert route[0][0] == 1 and route[0][2] is State.GREETED  # the greeting (the start arrow or CONNECT row)
     assert next(e for e in graph.edges if 7 in e.steps).leaves(State.READY)
     source = state_diagram(path=pair).source
     assert re.search(r'RCPT -> DATA \[label=<.*<B>5</B>.*class="move DATA path"', source)
@@ -195,7 +200,7 @@ def test_refused_commands_stay_put_and_show_with_errors():
     assert refusal[0].steps == (3,)
     assert refusal[0].label_lines() == ["out of sequence / 503", "refused (unknown, syntax, policy) / 4xx/5xx"]
     out_of_sequence = refusal[0].lines[0]
-    assert Verb.RCPT in out_of_sequence.triggers and Verb.NOOP not in out_of_sequence.triggers
+    assert Verb.RCPT in out_of_sequence.triggers and Verb.QUIT not in out_of_sequence.triggers
     source = state_diagram(show_errors=True).source
     loops = [t for t, h, a in dot_edges(source) if t == h and "refusal" in classes(a)]
     assert loops == ["ANY"]
@@ -211,15 +216,15 @@ def test_an_unknown_command_is_not_drawn_as_the_greeting():
     pair.mail("alice@example.org")                  # 4
     for errors in (False, True):
         graph = state_graph(path=pair, show_errors=errors)
-        start = next(e for e in graph.edges if e.kind is EdgeKind.START)
-        assert start.steps == (1,)
+        greeting = next(e for e in graph.edges if 1 in e.steps)
+        assert greeting.steps == (1,) and greeting.target is State.GREETED
         drawn = [n for e in graph.edges for n in e.steps]
         assert (3 in drawn) is errors  # a refusal is drawn only with show_errors
         if errors:
             loop = next(e for e in graph.edges if 3 in e.steps)
             assert loop.kind is EdgeKind.REFUSAL and loop.target is None
-    start_edge = next(line for line in state_diagram(path=pair).source.splitlines() if "start -> " in line)
-    assert "<B>1</B>" in start_edge and "1, " not in start_edge
+    greeting_edge = next(line for line in state_diagram(path=pair).source.splitlines() if "-> GREETED " in line)
+    assert "<B>1</B>" in greeting_edge and "1, " not in greeting_edge
 
 
 def test_text_fallback_and_missing_dot(tmp_path, monkeypatch):
