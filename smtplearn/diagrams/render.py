@@ -5,6 +5,11 @@ it is there even on a machine without graphviz. The SVG comes either from
 our own renderer (sequence diagrams) or from graphviz's ``dot`` program
 (state diagrams); graphviz's Python package is imported only here, and only
 when a picture is actually rendered.
+
+On a page (Jupyter's text/html, the widgets) every picture scales down with its
+column instead of being clipped, and carries a text alternative (role="img",
+aria-label, <title>, <desc>: WCAG 1.1.1). PNG is the SVG itself rendered by
+librsvg's ``rsvg-convert``, so it shows everything the SVG does.
 """
 
 from __future__ import annotations

@@ -6,6 +6,11 @@
 Each edge carries a ``class`` naming its kind and its triggers
 (``class="move MAIL"``), which ends up in the SVG: tests and stylesheets can
 find "the MAIL edge" without parsing labels.
+
+The layout is for a notebook column (~850 px): top to bottom, the successful
+transaction in one straight column, moves back up on its left, and the moves many
+states share (QUIT, 421, the any-time commands, refusals) drawn once from an
+"any state" box above CLOSED instead of one curve per state.
 """
 
 from __future__ import annotations
