@@ -9,7 +9,7 @@ import pytest
 import smtplearn
 from smtplearn.diagrams import DotNotFoundError, state_diagram
 from smtplearn.diagrams.state_model import FIRST_STATE, REPLY_CODES, EdgeKind, state_graph
-from smtplearn.protocol.states import TRANSITIONS, Signal, State, Verb
+from smtplearn.protocol.states import START_STATE, TRANSITIONS, Signal, State, Verb
 
 EDGE = re.compile(r"^\s+(\w+) -> (\w+) \[(.*)\];$", re.M)
 NODE = re.compile(r"^\s+(\w+) \[(label=.*)\];$", re.M)
@@ -45,7 +45,8 @@ def expected_moves() -> set[tuple[State, object, State]]:
 
 def test_only_data_2xx_is_left_out_as_impossible():
     impossible = {(t, c) for t, codes in REPLY_CODES.items() for c, v in codes.items() if v is None}
-    assert impossible == {(Verb.DATA, 2)}  # §4.3.2: DATA gets 354 or a refusal, never 2xx
+    # §4.3.2: DATA gets 354 or a refusal, never 2xx; 421 is a 4xx, never a success
+    assert impossible == {(Verb.DATA, 2), (Signal.CLOSE_421, 2)}
 
 
 def drawn_moves(graph) -> set[tuple[State, object, State]]:
@@ -274,3 +275,26 @@ def test_a_path_brings_the_extensions_its_server_offered() -> None:
     helo_only.helo()
     assert "STARTTLS" not in state_diagram(path=helo_only.transcript).source
     assert "state-AUTH" in state_diagram(path=[State.GREETED, State.READY]).source  # no hello seen: whole table
+
+
+def test_the_greeting_is_drawn_from_the_tables_connect_row_and_nothing_else():
+    """RFC 5321 §3.1: "a 554 response MAY be given in the initial connection opening message
+    instead of the 220". The start marker is the TCP connection into START_STATE; from there
+    the arrows are exactly the CONNECTED row: 220 to GREETED, 554 to REFUSED, and its 421 is
+    on the "any state" box's 421 line ("also in CONNECTED"); no edge is added by hand."""
+    graph = state_graph()
+    start = [e for e in graph.edges if e.source is None and not e.group]
+    assert [(e.target, e.label_lines()) for e in start] == [(START_STATE, ["TCP connection"])]
+    from_connected = {(e.target, t) for e in graph.edges if e.source is START_STATE for t in e.triggers}
+    table = {(target, trigger) for trigger, move in TRANSITIONS[START_STATE].items()
+             for target in (move.success, move.intermediate, move.failure)
+             if target is not None and trigger is not Signal.CLOSE_421}
+    assert from_connected == table == {(State.GREETED, Signal.CONNECT), (State.REFUSED, Signal.CONNECT)}
+    labels = {line.text for e in graph.edges if e.source is START_STATE for line in e.lines}
+    assert labels == {"connect / 220", "connect / 554"}
+    assert (START_STATE, Signal.CLOSE_421, State.CLOSED) in drawn_moves(graph)
+
+
+def test_the_diagram_model_draws_exactly_the_tables_edges():
+    """Every (state, trigger, target) the model draws is a move of TRANSITIONS, and back."""
+    assert drawn_moves(state_graph()) == expected_moves()

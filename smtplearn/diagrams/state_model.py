@@ -14,19 +14,18 @@ from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any
 
-from smtplearn.protocol import states as _states
-from smtplearn.protocol.states import (EXTENSION_VERBS, INITIAL_STATE, TRANSITIONS, WHERE, Signal, State, Trigger,
+from smtplearn.protocol.states import (EXTENSION_VERBS, START_STATE, TRANSITIONS, WHERE, Signal, State, Trigger,
                                        Verb)
 
-#: where the drawing starts: before the greeting when the table has the greeting as a row
-#: of its own (``START_STATE``, its CONNECT signal), else the state the greeting leads to
-FIRST_STATE: State = getattr(_states, "START_STATE", INITIAL_STATE)
+#: where the drawing starts: the connection is open, the server has not greeted yet; the
+#: table's CONNECT row (220 or 554) leads on from there
+FIRST_STATE = START_STATE
 
 
 class EdgeKind(enum.Enum):
     """What an edge of the state diagram stands for (each kind has its own style)."""
 
-    START = "start"        # connection opened, 220 greeting (§3.1) -> INITIAL_STATE
+    START = "start"        # the TCP connection opens: START_STATE, before the greeting (§3.1)
     MOVE = "move"          # a trigger the table allows, moving (or keeping) the state
     ANYTIME = "anytime"    # §4.1.4 commands allowed in every state, never moving it
     CLOSE = "close"        # 421: the server closes the channel from any state (§3.8)
@@ -42,6 +41,7 @@ class EdgeKind(enum.Enum):
 #: Classes: 2 success, 3 intermediate, 5 failure (4xx or 5xx).
 _DEFAULT_CODES: Mapping[int, str | None] = MappingProxyType({2: "250", 3: "3xx", 5: "4xx/5xx"})
 REPLY_CODES: Mapping[Trigger, Mapping[int, str | None]] = MappingProxyType({
+    Signal.CONNECT: {2: "220", 5: "554"},  # §3.1
     Verb.DATA: {2: None, 3: "354"},
     Verb.QUIT: {2: "221"},
     Verb.HELP: {2: "214"},
@@ -50,9 +50,8 @@ REPLY_CODES: Mapping[Trigger, Mapping[int, str | None]] = MappingProxyType({
     Verb.AUTH: {2: "235", 3: "334"},
     Signal.AUTH_RESPONSE: {2: "235", 3: "334", 5: "535/501"},
     Signal.END_OF_DATA: {2: "250", 5: "4xx/5xx"},
-    # the row's only move is the server's own 421 (§3.8), whatever was asked (a 4xx: the
-    # table may list it as the failure move)
-    Signal.CLOSE_421: {2: "421", 5: "421"},
+    # the row's only move is the server's own 421 (§3.8), whatever was asked: a 4xx, never a success
+    Signal.CLOSE_421: {2: None, 5: "421"},
 })
 
 
