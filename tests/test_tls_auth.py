@@ -21,7 +21,7 @@ import pytest
 from smtplearn import Client, Server
 from smtplearn.protocol import ClientSession, ServerSession, Signal, State, Verb
 from smtplearn.protocol.auth import (Credentials, decode_plain, plain_response, shown_decoded)
-from smtplearn.tls import ClassCertificate, unverified_client_context
+from smtplearn.transports.tls import ClassCertificate, unverified_client_context
 from wire import RawPeer as Raw, wait_for
 
 pytest.importorskip("trustme")

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from smtplearn.protocol.events import Event
-    from smtplearn.threaded_server import Server
+    from smtplearn.transports.server import Server
     from smtplearn.transcript import Transcript
 
 HELP = "run a teaching SMTP server that prints every session live, each reply explained"
@@ -108,7 +108,7 @@ Press Ctrl-C to stop.
 
 
 def run(args: argparse.Namespace) -> int:
-    from smtplearn.threaded_server import Server
+    from smtplearn.transports.server import Server
 
     narrator = Narrator()
     server = Server(args.host, args.port, hostname=args.hostname, local_domains=args.local_domains,

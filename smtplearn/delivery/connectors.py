@@ -34,7 +34,7 @@ class TCPConnector:
 
     def __call__(self, host: str, address: str, port: int, *, local_hostname: str,
                  timeout: float) -> Conversation:
-        from smtplearn.socket_client import Client
+        from smtplearn.transports.client import Client
         # timeout bounds the connection and every reply: a lesson should not wait the
         # RFC's 5 or 10 minutes (§4.5.3.2) for a server that will never answer
         return Client(address, port, timeout=timeout, connect_timeout=timeout,

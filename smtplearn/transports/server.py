@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from smtplearn.mailbox import Mailbox
+from smtplearn.transports.mailbox import Mailbox
 from smtplearn.protocol import (Exchange, Handler, Limits, LocalDelivery, MessageAccepted,
                                 ServerSession, State, reply)
 from smtplearn.protocol.auth import Authenticator, Credentials
@@ -84,7 +84,7 @@ class Server:
         self._handoff: queue.SimpleQueue[_Connection | None] = queue.SimpleQueue()
         self._stopping = threading.Event()
         #: STARTTLS is offered when there is a context: pass one, or certificate="self-signed"
-        #: (a throw-away class CA, see smtplearn.tls), or certificate=(certfile, keyfile)
+        #: (a throw-away class CA, see smtplearn.transports.tls), or certificate=(certfile, keyfile)
         self.certificate = _class_certificate(certificate)
         self.tls_context = tls_context or _server_context(self.certificate)
         #: AUTH PLAIN/LOGIN is offered (after STARTTLS, unless auth_without_tls) when set
@@ -268,7 +268,7 @@ class Server:
             conn.transcript.note(f"TLS handshake failed: {err}", source=self.hostname, kind="tls")
             self._deliver(conn, conn.session.connection_lost())
             return False
-        from smtplearn.tls import describe
+        from smtplearn.transports.tls import describe
         conn.sock = tls_sock
         conn.session.tls_started()
         conn.transcript.note(f"TLS handshake: {describe(tls_sock)}",
@@ -299,7 +299,7 @@ class Server:
 
 def _class_certificate(certificate: Any) -> Any:
     if certificate == "self-signed":
-        from smtplearn.tls import ClassCertificate
+        from smtplearn.transports.tls import ClassCertificate
         return ClassCertificate()
     return certificate
 
@@ -314,7 +314,7 @@ def _server_context(certificate: Any) -> ssl.SSLContext | None:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(*certificate)
         return context
-    raise ValueError("certificate must be 'self-signed', a smtplearn.tls.ClassCertificate, "
+    raise ValueError("certificate must be 'self-signed', a smtplearn.transports.tls.ClassCertificate, "
                      f"or (certfile, keyfile); got {certificate!r}")
 
 

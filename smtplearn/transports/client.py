@@ -15,6 +15,7 @@ from typing import Any
 
 from smtplearn.conversation import DEFAULT_CLIENT_NAME, Conversation
 from smtplearn.protocol import Signal, State, Verb
+from smtplearn.protocol.errors import ProtocolError
 
 #: RFC 5321 §4.5.3.2: how long a client waits for each reply, in seconds
 RFC_TIMEOUTS = MappingProxyType({
@@ -32,6 +33,14 @@ class SMTPConnectError(ConnectionError):
 
 class SMTPTimeoutError(TimeoutError):
     """The server did not answer in time (RFC 5321 §4.5.3.2)."""
+
+
+class SMTPTLSError(ProtocolError):
+    """STARTTLS was accepted (220) but no TLS session came of it (RFC 3207 §4.1).
+
+    The message says what the server did: sent something that is not TLS, closed
+    the connection, or showed a certificate the client does not trust.
+    """
 
 
 class Client(Conversation):
@@ -66,7 +75,7 @@ class Client(Conversation):
 
     def _start_tls(self) -> str:
         """Wrap the socket in TLS after the server's 220 to STARTTLS (RFC 3207 §4)."""
-        from smtplearn.tls import describe
+        from smtplearn.transports.tls import describe
         context = self.tls_context or ssl.create_default_context()
         self.sock.settimeout(self.timeout if self.timeout is not None else 300.0)
         self.sock = context.wrap_socket(self.sock, server_hostname=self.host)
