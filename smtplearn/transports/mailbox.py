@@ -1,53 +1,118 @@
-"""Where accepted messages go: a list you can look at, and optionally a Maildir.
+"""Where accepted messages go: a bounded list you can look at, or a Maildir.
 
-The transport appends a message *before* it sends the 250 that accepts it,
+The transport stores a message *before* it sends the 250 that accepts it,
 so a message the client saw accepted is always here (no loss on shutdown).
+A failed write raises ``OSError``; the server then answers 451/452 instead
+of 250 (RFC 5321 §4.2.3), so nothing answered 250 is ever missing.
+
+Memory stays bounded: without a Maildir the newest ``keep`` messages are
+kept (``total`` still counts them all); with a Maildir the message text is
+on disk only, and RAM keeps a small index (envelope and file name) of the
+newest ``keep``, read back from disk when you look at one.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import threading
+from collections import deque
 from collections.abc import Iterator
 from html import escape
 from pathlib import Path
+from typing import Any
 
 from smtplearn.protocol.message import Message
 
+#: a Maildir is these three folders (maildir(5)): written in tmp/, moved to new/
+MAILDIR_FOLDERS = ("tmp", "new", "cur")
+
 
 class Mailbox:
-    """Accepted messages, in order. Thread-safe; optionally also written to a Maildir."""
+    """Accepted messages, in order. Thread-safe; optionally written to a Maildir.
 
-    def __init__(self, maildir: str | Path | None = None) -> None:
-        self._messages: list[Message] = []
+    ``keep``: how many messages (or, with a Maildir, index entries) stay in RAM;
+    None keeps all (the in-memory ``Pair`` and the mini-Internet, which are small).
+    """
+
+    def __init__(self, maildir: str | Path | None = None, *, keep: int | None = None) -> None:
+        self._messages: deque[Message] = deque(maxlen=keep)
+        #: Maildir file names of the messages in _messages (same order), with a Maildir
+        self._keys: deque[tuple[str, int]] = deque(maxlen=keep)
+        #: every message stored since the start (or the last clear()), kept or not
+        self.total = 0
         self._lock = threading.Lock()
         self.maildir_path = Path(maildir) if maildir is not None else None
-        self._maildir = None
+        self._maildir: Any = None
         if self.maildir_path is not None:
-            import mailbox  # stdlib; only needed when storing to disk
-            self._maildir = mailbox.Maildir(self.maildir_path, create=True)
+            self._open_maildir()
+
+    def _open_maildir(self) -> None:
+        """Open the Maildir, making it first if it is missing or an empty folder.
+
+        ``mailbox.Maildir(create=True)`` only creates a folder that does not exist;
+        an existing folder without tmp/new/cur (what ``mkdir mail`` gives) would
+        fail at the first message, so the three folders are made here.
+        """
+        import mailbox  # stdlib; only needed when storing to disk
+        assert self.maildir_path is not None
+        for folder in MAILDIR_FOLDERS:
+            os.makedirs(self.maildir_path / folder, exist_ok=True)
+        self._maildir = mailbox.Maildir(self.maildir_path, create=False)
 
     def append(self, message: Message) -> None:
+        """Store ``message``; raises ``OSError`` when the Maildir cannot take it."""
         with self._lock:
             if self._maildir is not None:
-                self._maildir.add(message.data)
+                key, offset = self._write(message)
+                self._keys.append((key, offset))
+                message = dataclasses.replace(message, content=b"")  # the text stays on disk
             self._messages.append(message)
+            self.total += 1
+
+    def _write(self, message: Message) -> tuple[str, int]:
+        """Write to the Maildir; a removed Maildir is made again once, then retried."""
+        data = message.data
+        offset = len(data) - len(message.content)  # where the content starts in the file
+        try:
+            return self._maildir.add(data), offset
+        except FileNotFoundError:
+            self._open_maildir()  # someone removed it: make it again (raises if we cannot)
+            return self._maildir.add(data), offset
 
     def clear(self) -> None:
         with self._lock:
             self._messages.clear()
+            self._keys.clear()
+            self.total = 0
+
+    def _load(self, index: int) -> Message:
+        message = self._messages[index]
+        if self._maildir is None:
+            return message
+        key, offset = self._keys[index]
+        try:
+            content = self._maildir.get_bytes(key)[offset:]
+        except (KeyError, OSError):  # moved or deleted by a mail reader since
+            return message
+        return dataclasses.replace(message, content=content)
 
     def __iter__(self) -> Iterator[Message]:
         with self._lock:
-            return iter(list(self._messages))
+            count = len(self._messages)
+            return iter([self._load(i) for i in range(count)])
 
     def __len__(self) -> int:
         return len(self._messages)
 
     def __getitem__(self, index: int) -> Message:
-        return self._messages[index]
+        with self._lock:
+            return self._load(index)
 
     def __repr__(self) -> str:
-        lines = [f"<Mailbox: {len(self)} message{'s' if len(self) != 1 else ''}>"]
+        shown = len(self)
+        more = f" ({self.total - shown} older not kept in memory)" if self.total > shown else ""
+        lines = [f"<Mailbox: {shown} message{'s' if shown != 1 else ''}{more}>"]
         lines += [f"  {m!r}" for m in self]
         return "\n".join(lines)
 
