@@ -82,7 +82,7 @@ class Narrator:
         self.dropped = 0  # lines not shown since the last count was printed
         self._printer: threading.Thread | None = None
         self._closing = False
-        self._broken = False  # stdout closed (serve | head): keep serving, stop printing
+        self.broken = False  # stdout closed (serve | head): keep serving, stop printing
 
     def __call__(self, transcript: Transcript, event: Event) -> None:
         from smtplearn.protocol.events import MessageAccepted
@@ -134,12 +134,12 @@ class Narrator:
                 closing = self._closing
             if dropped:
                 batch.insert(0, f"… {dropped:,} lines not shown (the output could not keep up) …")
-            if batch and not self._broken:
+            if batch and not self.broken:
                 try:
                     self.out.write("\n".join(batch) + "\n")
                     self.out.flush()
                 except (OSError, ValueError):  # BrokenPipeError, or a closed file
-                    self._broken = True
+                    self.broken = True
             if closing:
                 with self._lock:
                     if not self._queue:
@@ -217,4 +217,6 @@ def run(args: argparse.Namespace) -> int:
         # stdout is stuck (a paused terminal, an unread pipe): every accepted message is
         # already stored, so leave now rather than hang in the interpreter's final flush
         os._exit(0)
+    if narrator.broken:  # stdout was closed (serve | head): the final flush must not fail
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0

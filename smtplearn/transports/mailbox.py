@@ -45,7 +45,10 @@ class Mailbox:
         self.maildir_path = Path(maildir) if maildir is not None else None
         self._maildir: Any = None
         if self.maildir_path is not None:
-            self._open_maildir()
+            try:
+                self._open_maildir()
+            except OSError:
+                pass  # tried again at the first message, whose 451 then says why
 
     def _open_maildir(self) -> None:
         """Open the Maildir, making it first if it is missing or an empty folder.
@@ -63,7 +66,7 @@ class Mailbox:
     def append(self, message: Message) -> None:
         """Store ``message``; raises ``OSError`` when the Maildir cannot take it."""
         with self._lock:
-            if self._maildir is not None:
+            if self.maildir_path is not None:
                 key, offset = self._write(message)
                 self._keys.append((key, offset))
                 message = dataclasses.replace(message, content=b"")  # the text stays on disk
@@ -74,6 +77,8 @@ class Mailbox:
         """Write to the Maildir; a removed Maildir is made again once, then retried."""
         data = message.data
         offset = len(data) - len(message.content)  # where the content starts in the file
+        if self._maildir is None:
+            self._open_maildir()
         try:
             return self._maildir.add(data), offset
         except FileNotFoundError:
@@ -88,7 +93,7 @@ class Mailbox:
 
     def _load(self, index: int) -> Message:
         message = self._messages[index]
-        if self._maildir is None:
+        if self.maildir_path is None:
             return message
         key, offset = self._keys[index]
         try:
