@@ -499,3 +499,80 @@ def test_an_endless_multiline_reply_is_cut_off() -> None:
         client = Client(*address, timeout=10)
         with pytest.raises(RemoteProtocolError):
             client.ehlo()
+
+
+# -- item 3: memory, measured from outside in /proc/PID/status -------------------------------------
+SERVER_SCRIPT = """
+import sys
+from smtplearn import Server
+server = Server(hostname="mx.test", maildir=sys.argv[1] if len(sys.argv) > 1 else None).start()
+print(server.address[1], flush=True)
+sys.stdin.read()
+server.stop()
+"""
+
+
+def rss_mib(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024  # type: ignore[union-attr]
+
+
+def noops(port: int, count: int, batch: int = 2000) -> None:
+    """``count`` NOOPs on one connection, pipelined ``batch`` at a time; every reply read."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        reader = sock.makefile("rb")
+        reader.readline()
+        for done in range(0, count, batch):
+            n = min(batch, count - done)
+            sock.sendall(b"NOOP\r\n" * n)
+            for _ in range(n):
+                assert reader.readline().startswith(b"250 ")
+        sock.sendall(b"QUIT\r\n")
+        assert reader.readline().startswith(b"221")
+
+
+def big_messages(port: int, count: int, size: int) -> None:
+    line = b"m" * 998 + b"\r\n"
+    with smtplib.SMTP("127.0.0.1", port, local_hostname="c.test", timeout=60) as smtp:
+        for n in range(count):
+            body = b"Subject: big %d\r\n\r\n" % n + line * (size // len(line))
+            assert smtp.sendmail("a@example.org", ["b@example.org"], body) == {}
+
+
+def server_growth(tmp_path: Path, work: Callable[[int], None], maildir: bool = False) -> float:
+    """MiB the server's RSS grew over ``work(port)``, measured once the client has left."""
+    import subprocess
+    import sys
+    args = [str(tmp_path / "mail")] if maildir else []
+    proc = subprocess.Popen([sys.executable, "-c", SERVER_SCRIPT, *args], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE)
+    try:
+        port = int(proc.stdout.readline())  # type: ignore[union-attr]
+        noops(port, 5000)  # warm up: imports, caches, the loop's buffers
+        before = rss_mib(proc.pid)
+        work(port)
+        time.sleep(0.5)  # the session's clean-up runs on the server's loop
+        return rss_mib(proc.pid) - before
+    finally:
+        proc.stdin.close()  # type: ignore[union-attr]
+        proc.wait(10)
+
+
+def test_200000_noops_leave_the_server_within_30_mib(tmp_path: Path) -> None:
+    """Issue 11 item 3: the old server kept ~330 bytes per NOOP (66 MiB here) for ever."""
+    growth = server_growth(tmp_path, lambda port: noops(port, 200_000))
+    assert growth < 30, f"RSS grew {growth:.1f} MiB"
+
+
+@pytest.mark.soak
+def test_a_million_noops_and_15_messages_of_10_mb_leave_the_server_within_30_mib(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Issue 11 item 3 at full size (the issue's target), with a Maildir."""
+    def work(port: int) -> None:
+        noops(port, 1_000_000)
+        big_messages(port, 15, 10 * 2**20)
+
+    growth = server_growth(tmp_path, work, maildir=True)
+    with capsys.disabled():
+        print(f"\n[soak: memory] 1,000,000 NOOPs + 15 x 10 MB messages: server RSS grew {growth:.1f} MiB")
+    assert growth < 30, f"RSS grew {growth:.1f} MiB"
+    assert len(list((tmp_path / "mail" / "new").iterdir())) == 15

@@ -58,6 +58,8 @@ KEEP_FIRST_TURNS = 20
 TRANSCRIPT_TEXT = 16 * 1024
 #: messages kept in RAM without a Maildir (with one: index entries; the text is on disk)
 KEEP_MESSAGES = 1000
+#: octets received on one connection after which its end gives freed memory back (glibc)
+BIG_SESSION = 4 * 2**20
 #: how long a TLS connection waits for the client's close_notify after ours (seconds)
 TLS_SHUTDOWN = 5.0
 #: how long stop() lets the 421s reach the clients before it cuts the rest off (seconds)
@@ -162,6 +164,7 @@ class _Connection(asyncio.Protocol):
         self.timer: asyncio.TimerHandle | None = None
         self.delayed = bytearray()
         self.early = bytearray()
+        self.received = 0
         self.closed = False
 
     # -- asyncio callbacks ---------------------------------------------------------
@@ -192,6 +195,7 @@ class _Connection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.last_activity = self.loop.time()
+        self.received += len(data)
         if self.paused & _TLS:
             # decrypted bytes can arrive before start_tls() returns to us: keep them for the
             # new session (what came before the handshake was thrown away, CVE-2011-0411)
@@ -346,6 +350,8 @@ class _Connection(asyncio.Protocol):
     def _gone(self) -> None:
         """The transport is closed: its socket is free."""
         self._end_session()
+        if self.received > BIG_SESSION:
+            _give_back_memory()
         server = self.server
         server._live.discard(self)
         if server._closing and not server._live and server._all_closed is not None:
@@ -522,6 +528,27 @@ class Server:
     def __repr__(self) -> str:
         where = f"{self.address[0]}:{self.address[1]}" if self._address else "stopped"
         return f"<Server {self.hostname} on {where}, {self.mailbox.total} message(s)>"
+
+
+def _give_back_memory() -> None:
+    """Return freed heap pages to the system after a session that moved big messages.
+
+    glibc raises its mmap threshold after the first big buffer is freed, so later
+    10 MB buffers come from the heap and stay in the process when freed (issue 11:
+    15 messages of 10 MB left +33 MiB; with this, +2 MiB). Only on glibc.
+    """
+    global _malloc_trim
+    if _malloc_trim is None:
+        try:
+            import ctypes
+            _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _malloc_trim = False
+    if _malloc_trim:
+        _malloc_trim(0)
+
+
+_malloc_trim: Any = None
 
 
 def _stderr(text: str) -> None:
