@@ -576,3 +576,36 @@ def test_a_million_noops_and_15_messages_of_10_mb_leave_the_server_within_30_mib
         print(f"\n[soak: memory] 1,000,000 NOOPs + 15 x 10 MB messages: server RSS grew {growth:.1f} MiB")
     assert growth < 30, f"RSS grew {growth:.1f} MiB"
     assert len(list((tmp_path / "mail" / "new").iterdir())) == 15
+
+
+# -- item 6: AUTH brute force (the count is the core's; the wait is the transport's) ----------
+def test_auth_brute_force_is_slowed_then_closed_without_holding_other_sessions() -> None:
+    """Issue 11 item 6; RFC 4954 §4 leaves the policy to the server, and RFC 5321 §7.8 lets it
+    close under attack. The transport waits ``ServerSession.reply_delay`` on its loop (no sleep
+    in a thread): another client is answered at once meanwhile."""
+    import base64
+
+    from smtplearn import Limits
+    if not hasattr(Limits(), "auth_failures_close"):
+        pytest.skip("needs the core's AUTH failure count (Limits.auth_failures_close, branch a-rfc-server)")
+    limits = Limits(tarpit_step=0.1, tarpit_max=0.3)
+    wrong = b"AUTH PLAIN " + base64.b64encode(b"\0alice\0guess")
+    with Server(users={"alice": "secret"}, auth_without_tls=True, limits=limits) as server:
+        attacker, bystander = RawPeer(server.address), RawPeer(server.address)
+        attacker.reply(), bystander.reply()
+        attacker.ask(b"EHLO attacker.test"), bystander.ask(b"EHLO bystander.test")
+        waits, answer = [], b""
+        for attempt in range(1, 30):
+            started = time.monotonic()
+            attacker.send(wrong + b"\r\n")
+            if attempt > limits.auth_failures_slow:  # the attacker is kept waiting; others are not
+                quick = time.monotonic()
+                assert bystander.ask_code(b"NOOP") == 250 and time.monotonic() - quick < 0.09
+            answer = attacker.reply()
+            waits.append(time.monotonic() - started)
+            if answer.startswith(b"421"):
+                break
+            assert answer.startswith(b"535") and attacker.ask_code(b"NOOP") == 250  # NOOP resets nothing
+        assert answer.startswith(b"421 4.7.0") and attempt == limits.auth_failures_close
+        assert attacker.closed()
+        assert max(waits[limits.auth_failures_slow:]) >= 0.09 > waits[0]

@@ -239,10 +239,12 @@ class _Connection(asyncio.Protocol):
                 transcript.record(event, client=session.peer or "client", server=self.server.hostname)
             if on_event is not None:
                 on_event(transcript, event)
+        # the session's defences (tarpit, failed AUTH) ask us to wait before replying;
+        # read before data_to_send(), which resets it
+        delay = getattr(session, "reply_delay", 0.0)
         out = session.data_to_send()
         if not write or self.closed:
             return
-        delay = getattr(session, "reply_delay", 0.0)  # a tarpit: the session asks us to wait
         if out and (delay > 0 or self.delayed):
             self.delayed += out
             if not self.paused & _DELAYED:
