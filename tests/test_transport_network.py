@@ -129,7 +129,8 @@ def final_lines(data: bytes) -> list[bytes]:
     return [line for line in data.split(b"\r\n") if len(line) >= 4 and line[3:4] == b" "]
 
 
-def pipeline_and_read_late(pairs: int, late: float) -> None:
+def pipeline_and_read_late(pairs: int, late: float) -> dict[str, object]:
+    started = time.monotonic()
     with Server(hostname="mx.test") as server:
         sock = socket.create_connection(server.address, timeout=30)
         message = b"MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n" \
@@ -155,6 +156,8 @@ def pipeline_and_read_late(pairs: int, late: float) -> None:
         assert codes.count(354) == 1
         [queued] = QUEUED.findall(bytes(received))
         assert server.mailbox.total == 1 and server.mailbox[0].queue_id == queued.decode()
+    return {"commands": pairs * 2 + 6, "replies": len(codes), "read_late_s": late,
+            "seconds": round(time.monotonic() - started, 1)}
 
 
 def test_slow_reader_gets_every_reply_to_40000_pipelined_commands() -> None:
@@ -163,9 +166,54 @@ def test_slow_reader_gets_every_reply_to_40000_pipelined_commands() -> None:
 
 
 @pytest.mark.soak
-def test_slow_reader_gets_every_reply_to_200000_pipelined_commands_read_3_s_late() -> None:
+def test_slow_reader_gets_every_reply_to_200000_pipelined_commands_read_3_s_late(capsys) -> None:  # type: ignore[no-untyped-def]
     """Issue 11 item 4 at full size: 100,000 NOOP/RSET pairs, read 3 s late."""
-    pipeline_and_read_late(100_000, 3.0)
+    figures = pipeline_and_read_late(100_000, 3.0)
+    with capsys.disabled():
+        print("\n[soak: slow reader] " + ", ".join(f"{k}={v}" for k, v in figures.items()))
+
+
+@pytest.mark.soak
+def test_soak_dripping_clients_do_not_hold_the_server(capsys) -> None:  # type: ignore[no-untyped-def]
+    """Issue 11 item 7 as a crowd: 300 clients each send a byte every 0.5 s (never a whole
+    command) while a real client sends 200 messages; every one is served, none waits."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(max(soft, 4096), hard), hard))
+    drippers: list[socket.socket] = []
+    try:
+        with Server(hostname="mx.test", idle_timeout=60) as server:
+            for _ in range(300):
+                drippers.append(socket.create_connection(server.address, timeout=10))
+            stop = threading.Event()
+
+            def drip() -> None:
+                for _ in range(60):  # at most 30 s
+                    if stop.wait(0.5):
+                        return
+                    for sock in drippers:
+                        sock.send(b"N")
+
+            dripper = threading.Thread(target=drip, daemon=True)
+            dripper.start()
+            latencies = []
+            with smtplib.SMTP(*server.address, local_hostname="c.test", timeout=10) as smtp:
+                for n in range(200):
+                    started = time.monotonic()
+                    smtp.sendmail("a@example.org", ["b@example.org"], f"Subject: {n}\r\n\r\nhi\r\n")
+                    latencies.append(time.monotonic() - started)
+            stop.set()
+            dripper.join(5)
+            assert server.mailbox.total == 200
+            active = server.active_connections
+    finally:
+        for sock in drippers:
+            sock.close()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    latencies.sort()
+    with capsys.disabled():
+        print(f"\n[soak: dripping crowd] drippers=300, messages=200, active_at_end={active}, "
+              f"median_ms={latencies[100] * 1000:.1f}, worst_ms={latencies[-1] * 1000:.1f}")
+    assert latencies[-1] < 2.0
 
 
 # -- item 2: stop() reaches busy sessions at once -------------------------------------------
@@ -209,7 +257,7 @@ def run_busy_clients(address: tuple[str, int], count: int) -> tuple[list[threadi
     return threads, acknowledged, outcome
 
 
-def test_stop_answers_421_to_ten_busy_sessions_within_a_second() -> None:
+def test_stop_answers_421_to_ten_busy_sessions_within_a_second(capsys) -> None:  # type: ignore[no-untyped-def]
     """Issue 11 item 2; RFC 5321 §3.8: a server that must close "SHOULD ... return a 421
     response code" to open sessions; nothing answered 250 may be lost."""
     server = Server(hostname="mx.test", keep_messages=1_000_000).start()
@@ -219,6 +267,8 @@ def test_stop_answers_421_to_ten_busy_sessions_within_a_second() -> None:
     took = time.monotonic() - started
     for thread in threads:
         thread.join(10)
+    with capsys.disabled():
+        print(f"\n[stop] busy_sessions=10, acknowledged={len(acknowledged)}, stop_seconds={took:.2f}")
     assert took < 1.0, f"stop() took {took:.2f} s"
     assert len(outcome) == 10 and all(o.startswith("421 4.3.2") for o in outcome), outcome
     stored = {m.queue_id for m in server.mailbox}
