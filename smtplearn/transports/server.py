@@ -165,6 +165,7 @@ class _Connection(asyncio.Protocol):
         self.delayed = bytearray()
         self.early = bytearray()
         self.received = 0
+        self.eof_pending = False
         self.closed = False
 
     # -- asyncio callbacks ---------------------------------------------------------
@@ -205,7 +206,11 @@ class _Connection(asyncio.Protocol):
         self._deliver(self.session.receive_data(data))
 
     def eof_received(self) -> bool:
-        return False  # the client closed its side: close ours (connection_lost follows)
+        """The client closed its side: close ours once the replies it is owed are sent."""
+        if self.delayed and not self.closed:
+            self.eof_pending = True  # _send_delayed closes after writing them
+            return True
+        return False  # asyncio closes after the buffered replies (connection_lost follows)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._gone()
@@ -264,7 +269,8 @@ class _Connection(asyncio.Protocol):
         out, self.delayed = bytes(self.delayed), bytearray()
         self.transport.write(out)
         assert self.session is not None
-        if self.session.state is State.CLOSED:
+        if self.session.state is State.CLOSED or self.eof_pending:
+            self._deliver(self.session.connection_lost(), write=False)
             self._close()
         else:
             self._resume(_DELAYED)
@@ -324,6 +330,9 @@ class _Connection(asyncio.Protocol):
         progress is finished; a message half received is dropped (never answered 250).
         """
         if self.closed or self.session is None:
+            return
+        if self.paused & _TLS:  # in the middle of a handshake: nothing can be said in clear
+            self._close(abort=True)
             return
         if self.delayed:
             self._send_delayed()
