@@ -155,8 +155,10 @@ _WRITE_BLOCKED, _DELAYED, _TLS = 1, 2, 4
 class _Connection(asyncio.BufferedProtocol):
     """One client on the loop: its transport, session and transcript.
 
-    A buffered protocol: the loop reads into one 64 KiB buffer per connection,
-    instead of allocating a 256 KiB bytes object for every read.
+    A buffered protocol: the loop reads into one 64 KiB buffer that every
+    connection of the server shares (the loop runs one read at a time, and each
+    read is copied out at once), instead of allocating a 256 KiB bytes object
+    for every read; an idle connection costs no buffer at all.
     """
 
     def __init__(self, server: Server) -> None:
@@ -171,7 +173,7 @@ class _Connection(asyncio.BufferedProtocol):
         self.delayed = bytearray()
         self.early = bytearray()
         self.received = 0
-        self.buffer = memoryview(bytearray(READ_BUFFER))
+        self.buffer = server._read_buffer
         self.eof_pending = False
         self.closed = False
 
@@ -437,6 +439,8 @@ class Server:
         self._live: set[_Connection] = set()
         self._closing = False
         self._all_closed: asyncio.Event | None = None
+        #: where the loop reads any connection's bytes (one read at a time, copied out at once)
+        self._read_buffer = memoryview(bytearray(READ_BUFFER))
 
     # -- lifecycle ------------------------------------------------------------------
     def start(self) -> Server:
