@@ -214,20 +214,23 @@ def test_sigterm_to_a_busy_server_exits_within_5_s_and_keeps_every_acknowledged_
     assert took < 5
 
 
-def serve_unread(port: int, *args: str) -> subprocess.Popen[bytes]:
-    """The CLI with a stdout pipe nobody reads (a paused terminal, `serve | slow-program`)."""
-    proc = subprocess.Popen([sys.executable, "-m", "smtplearn", "serve", "--port", str(port),
+def serve_unread(*args: str) -> tuple[subprocess.Popen[bytes], int]:
+    """The CLI with a stdout pipe nobody reads after the banner (a paused terminal,
+    `serve | slow-program`). Port 0: the system picks one, the banner says which."""
+    proc = subprocess.Popen([sys.executable, "-m", "smtplearn", "serve", "--port", "0",
                              "--hostname", "mx.test", *args], stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return proc
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    pytest.fail("serve did not start")
+    banner = b""
+    for _ in range(40):  # the banner is a dozen lines
+        line = proc.stdout.readline()  # type: ignore[union-attr]
+        banner += line
+        if not line or b"Press Ctrl-C to stop." in line:
+            break
+    found = re.search(rb"listening on 127\.0\.0\.1:(\d+)", banner)
+    if found is None:
+        proc.kill()
+        pytest.fail(f"serve did not start: {banner!r}")
+    return proc, int(found.group(1))
 
 
 def noop_flood(port: int, count: int) -> int:
@@ -240,11 +243,10 @@ def noop_flood(port: int, count: int) -> int:
     return data.count(b"250 2.0.0")
 
 
-def test_an_unread_stdout_never_blocks_sessions_or_sigterm(free_port) -> None:  # type: ignore[no-untyped-def]
+def test_an_unread_stdout_never_blocks_sessions_or_sigterm() -> None:
     """Issue 11 item 8: the narration goes through a bounded queue; lines are dropped and
     counted when the terminal cannot keep up, never sessions."""
-    port = free_port()
-    proc = serve_unread(port)
+    proc, port = serve_unread()
     try:
         assert noop_flood(port, 20_000) == 20_000  # ~60,000 lines: far more than a pipe holds
         with smtplib.SMTP("127.0.0.1", port, local_hostname="client.test", timeout=10) as smtp:
@@ -260,9 +262,8 @@ def test_an_unread_stdout_never_blocks_sessions_or_sigterm(free_port) -> None:  
         proc.stdout.close()  # type: ignore[union-attr]
 
 
-def test_dropped_narration_is_counted_when_the_output_catches_up(free_port) -> None:  # type: ignore[no-untyped-def]
-    port = free_port()
-    proc = serve_unread(port)
+def test_dropped_narration_is_counted_when_the_output_catches_up() -> None:
+    proc, port = serve_unread()
     try:
         assert noop_flood(port, 20_000) == 20_000
         out = bytearray()
@@ -282,10 +283,9 @@ def test_dropped_narration_is_counted_when_the_output_catches_up(free_port) -> N
             proc.wait()
 
 
-def test_a_closed_stdout_keeps_the_server_serving(free_port) -> None:  # type: ignore[no-untyped-def]
+def test_a_closed_stdout_keeps_the_server_serving() -> None:
     """Issue 11 item 8: `serve | head -1` used to drop every connection."""
-    port = free_port()
-    proc = serve_unread(port)
+    proc, port = serve_unread()
     try:
         proc.stdout.close()  # type: ignore[union-attr]  # like head after its first line
         for _ in range(3):

@@ -106,19 +106,22 @@ class Client(Conversation):
         The deadline is per reply, not per read: a server dripping one byte at a
         time cannot hold the client past it (RFC 5321 §4.5.3.2 gives the times).
         """
-        session = self.session
+        session, sock = self.session, self.sock
         waiting = session.waiting
-        if waiting != self._waiting_for:  # a new reply is awaited: its own deadline
-            trigger = session.next_trigger
-            self._wait = self.timeout if self.timeout is not None else RFC_TIMEOUTS.get(trigger, 300.0)
-            self._deadline = time.monotonic() + self._wait
-            self._waiting_for = waiting
-        remaining = self._deadline - time.monotonic()
         try:
-            if remaining <= 0:
-                raise TimeoutError
-            self.sock.settimeout(remaining)
-            return self.sock.recv(65536)
+            if waiting != self._waiting_for:  # a new reply is awaited: its own deadline
+                trigger = session.next_trigger
+                wait = self.timeout if self.timeout is not None else RFC_TIMEOUTS.get(trigger, 300.0)
+                self._wait, self._waiting_for = wait, waiting
+                self._deadline = time.monotonic() + wait
+                if sock.gettimeout() != wait:
+                    sock.settimeout(wait)  # a system call, so only when it changes
+            else:  # more of the same reply: only what is left of its deadline
+                remaining = self._deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError
+                sock.settimeout(remaining)
+            return sock.recv(65536)
         except TimeoutError:
             self._waiting_for = -1
             trigger = session.next_trigger
