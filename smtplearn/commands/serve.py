@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
@@ -97,8 +98,7 @@ class Narrator:
     def say(self, *lines: str) -> None:
         """Print ``lines`` together (queued when started; never blocks the caller then)."""
         if self._printer is None:
-            for line in lines:
-                print(line, file=self.out, flush=True)
+            self._write(lines)
             return
         with self._lock:
             if len(self._queue) + len(lines) > self.capacity:
@@ -106,6 +106,16 @@ class Narrator:
                 return
             self._queue.extend(lines)
             self._ready.notify()
+
+    def _write(self, lines: Iterable[str]) -> None:
+        """Write and flush; a closed output (``serve | head``) only stops the printing."""
+        if self.broken:
+            return
+        try:
+            self.out.write("\n".join(lines) + "\n")
+            self.out.flush()
+        except (OSError, ValueError):  # BrokenPipeError, or a closed file
+            self.broken = True
 
     def start(self) -> Narrator:
         self._printer = threading.Thread(target=self._print_lines, name="smtplearn-narrator",
@@ -134,12 +144,8 @@ class Narrator:
                 closing = self._closing
             if dropped:
                 batch.insert(0, f"… {dropped:,} lines not shown (the output could not keep up) …")
-            if batch and not self.broken:
-                try:
-                    self.out.write("\n".join(batch) + "\n")
-                    self.out.flush()
-                except (OSError, ValueError):  # BrokenPipeError, or a closed file
-                    self.broken = True
+            if batch:
+                self._write(batch)
             if closing:
                 with self._lock:
                     if not self._queue:
@@ -194,9 +200,9 @@ def run(args: argparse.Namespace) -> int:
     except OSError as err:
         print(f"smtplearn serve: {err}", file=sys.stderr)
         return 1
-    print(banner(server), flush=True)
+    narrator.say(banner(server))
     if server.mailbox.maildir_path is not None:
-        print(f"Accepted messages are also stored in the Maildir {server.mailbox.maildir_path}\n", flush=True)
+        narrator.say(f"Accepted messages are also stored in the Maildir {server.mailbox.maildir_path}\n")
     narrator.start()  # from here on only the narrator's thread writes to stdout
     # Ctrl-C (SIGINT) and `kill` (SIGTERM) only set a flag. A KeyboardInterrupt raised
     # inside a lock wait can break the lock, and a handler that takes a lock can
