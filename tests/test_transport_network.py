@@ -652,8 +652,6 @@ def test_auth_brute_force_is_slowed_then_closed_without_holding_other_sessions()
     import base64
 
     from smtplearn import Limits
-    if not hasattr(Limits(), "auth_failures_close"):
-        pytest.skip("needs the core's AUTH failure count (Limits.auth_failures_close, branch a-rfc-server)")
     limits = Limits(tarpit_step=0.1, tarpit_max=0.3)
     wrong = b"AUTH PLAIN " + base64.b64encode(b"\0alice\0guess")
     with Server(users={"alice": "secret"}, auth_without_tls=True, limits=limits) as server:

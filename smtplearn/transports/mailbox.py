@@ -75,7 +75,7 @@ class Mailbox:
 
     def _write(self, message: Message) -> tuple[str, int]:
         """Write to the Maildir; a removed Maildir is made again once, then retried."""
-        data = message.data
+        data = message.delivered  # RFC 5321 §4.4: Return-Path first, at final delivery
         offset = len(data) - len(message.content)  # where the content starts in the file
         if self._maildir is None:
             self._open_maildir()

@@ -261,7 +261,7 @@ class _Connection(asyncio.BufferedProtocol):
                 on_event(transcript, event)
         # the session's defences (tarpit, failed AUTH) ask us to wait before replying;
         # read before data_to_send(), which resets it
-        delay = getattr(session, "reply_delay", 0.0)
+        delay = session.reply_delay
         out = session.data_to_send()
         if not write or self.closed:
             return
