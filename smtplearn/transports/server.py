@@ -504,6 +504,9 @@ class Server:
         loop, thread = self._loop, self._thread
         if loop is None or thread is None:
             return
+        if threading.current_thread() is thread:
+            raise RuntimeError("stop() was called from the server's own loop (a handler or on_event "
+                               "callback); call it from another thread, e.g. the notebook cell")
         future = asyncio.run_coroutine_threadsafe(self._shut_down(timeout), loop)
         try:
             future.result(timeout + 1.0)
