@@ -679,3 +679,20 @@ def test_auth_brute_force_is_slowed_then_closed_without_holding_other_sessions()
         assert answer.startswith(b"421 4.7.0") and attempt == limits.auth_failures_close
         assert attacker.closed()
         assert max(waits[limits.auth_failures_slow:]) >= 0.09 > waits[0]
+
+
+def test_replies_held_back_by_the_tarpit_still_reach_a_client_that_closed_its_side() -> None:
+    """RFC 5321 §4.2: every command gets its reply, even when the client has already sent
+    its last byte and shut down writing (``printf ... | nc -N``) while the tarpit holds them."""
+    from smtplearn import Limits
+
+    limits = Limits(tarpit_after=1, tarpit_step=0.05, tarpit_max=0.1)
+    with Server(limits=limits) as server:
+        with socket.create_connection(server.address, timeout=10) as sock:
+            sock.sendall(b"EHLO c.test\r\n" + b"FOO\r\n" * 5 + b"QUIT\r\n")
+            sock.shutdown(socket.SHUT_WR)
+            received = bytearray()
+            while chunk := sock.recv(65536):
+                received += chunk
+    codes = [int(line[:3]) for line in final_lines(bytes(received))]
+    assert codes == [220, 250, 500, 500, 500, 500, 500, 221]

@@ -174,7 +174,6 @@ class _Connection(asyncio.BufferedProtocol):
         self.early = bytearray()
         self.received = 0
         self.buffer = server._read_buffer
-        self.eof_pending = False
         self.closed = False
 
     # -- asyncio callbacks ---------------------------------------------------------
@@ -221,10 +220,11 @@ class _Connection(asyncio.BufferedProtocol):
         self._deliver(self.session.receive_data(data))
 
     def eof_received(self) -> bool:
-        """The client closed its side: close ours once the replies it is owed are sent."""
-        if self.delayed and not self.closed:
-            self.eof_pending = True  # _send_delayed closes after writing them
-            return True
+        """The client closed its side: close ours after the replies already written.
+
+        Replies held back (tarpit) cannot be pending here: reading is paused while they
+        wait, so the end of the input is only seen once they are written.
+        """
         return False  # asyncio closes after the buffered replies (connection_lost follows)
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -284,8 +284,7 @@ class _Connection(asyncio.BufferedProtocol):
         out, self.delayed = bytes(self.delayed), bytearray()
         self.transport.write(out)
         assert self.session is not None
-        if self.session.state is State.CLOSED or self.eof_pending:
-            self._deliver(self.session.connection_lost(), write=False)
+        if self.session.state is State.CLOSED:
             self._close()
         else:
             self._resume(_DELAYED)
