@@ -313,6 +313,7 @@ def test_messages_are_not_kept_in_memory_with_a_maildir(tmp_path: Path) -> None:
     assert server.mailbox.total == 5 and len(server.mailbox) == 3
     assert all(m.content == b"" for m in server.mailbox._messages)  # RAM holds the envelope only
     assert [m.email["Subject"] for m in server.mailbox] == ["2", "3", "4"]  # read back from disk
+    assert [m.email["Subject"] for m in server.mailbox[-2:]] == ["3", "4"]  # slices, as a list has
     assert len(list((tmp_path / "mail" / "new").iterdir())) == 5
     with Server(keep_messages=2) as server:
         with smtplib.SMTP(*server.address, local_hostname="c.test", timeout=10) as smtp:

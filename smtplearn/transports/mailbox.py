@@ -20,7 +20,7 @@ from collections import deque
 from collections.abc import Iterator
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from smtplearn.protocol.message import Message
 
@@ -110,8 +110,15 @@ class Mailbox:
     def __len__(self) -> int:
         return len(self._messages)
 
-    def __getitem__(self, index: int) -> Message:
+    @overload
+    def __getitem__(self, index: int) -> Message: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Message]: ...
+
+    def __getitem__(self, index: int | slice) -> Message | list[Message]:
         with self._lock:
+            if isinstance(index, slice):  # mailbox[-3:], as with a list
+                return [self._load(i) for i in range(len(self._messages))[index]]
             return self._load(index)
 
     def __repr__(self) -> str:
