@@ -196,7 +196,8 @@ def test_narrator_lines_without_a_network() -> None:
 def test_sigterm_to_a_busy_server_exits_within_5_s_and_keeps_every_acknowledged_message(
         serve, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """Issue 11 item 2: 8 clients sending non-stop; SIGTERM; every message answered 250 is in
-    the Maildir (RFC 5321 §6.1: "the receiver-SMTP MUST NOT lose the message" once it said 250)."""
+    the Maildir (RFC 5321 §6.1: once it has sent "250 OK", the receiver-SMTP "MUST NOT lose the
+    message for frivolous reasons")."""
     from test_transport_network import run_busy_clients
 
     process, port = serve("--maildir", str(tmp_path / "Maildir"))

@@ -166,7 +166,7 @@ def pipeline_and_read_late(pairs: int, late: float) -> dict[str, object]:
 
 
 def test_slow_reader_gets_every_reply_to_200000_pipelined_commands_read_3_s_late() -> None:
-    """Issue 11 item 4; RFC 5321 §4.2: "every command MUST generate exactly one reply".
+    """Issue 11 item 4; RFC 5321 §4.2: "Every command MUST generate exactly one reply."
     100,000 NOOP/RSET pairs read 3 s late: ~3.5 MB of replies, more than the kernel's socket
     buffers hold, so the server must wait for the reader (the threaded server dropped replies)."""
     pipeline_and_read_late(100_000, 3.0)
@@ -265,8 +265,8 @@ def run_busy_clients(address: tuple[str, int], count: int) -> tuple[list[threadi
 
 
 def test_stop_answers_421_to_ten_busy_sessions_within_a_second(capsys) -> None:  # type: ignore[no-untyped-def]
-    """Issue 11 item 2; RFC 5321 §3.8: a server that must close "SHOULD ... return a 421
-    response code" to open sessions; nothing answered 250 may be lost."""
+    """Issue 11 item 2; RFC 5321 §3.8: the server may close "After detecting the need to shut
+    down the SMTP service and returning a 421 response code"; nothing answered 250 may be lost."""
     server = Server(hostname="mx.test", keep_messages=1_000_000).start()
     threads, acknowledged, outcome = run_busy_clients(server.address, 10)
     started = time.monotonic()
@@ -534,7 +534,8 @@ def serve_lines(*lines: bytes) -> Callable[[socket.socket], None]:
 
 @pytest.mark.parametrize("greeting", [b"600 beyond 5yz\r\n", b"000 zero\r\n"])
 def test_codes_outside_2yz_to_5yz_are_remote_protocol_errors(greeting: bytes) -> None:
-    """Issue 11 item 9; RFC 5321 §4.2: the first digit of a reply code is 2, 3, 4 or 5."""
+    """Issue 11 item 9; RFC 5321 §4.2: servers "MUST NOT send reply codes whose first digits
+    are other than 2, 3, 4, or 5"."""
     needs_reply_checks()
     for address in malicious_server(serve_lines(greeting)):
         with pytest.raises(RemoteProtocolError):
@@ -649,9 +650,11 @@ def test_a_million_noops_and_15_messages_of_10_mb_leave_the_server_within_30_mib
 
 # -- item 6: AUTH brute force (the count is the core's; the wait is the transport's) ----------
 def test_auth_brute_force_is_slowed_then_closed_without_holding_other_sessions() -> None:
-    """Issue 11 item 6; RFC 4954 §4 leaves the policy to the server, and RFC 5321 §7.8 lets it
-    close under attack. The transport waits ``ServerSession.reply_delay`` on its loop (no sleep
-    in a thread): another client is answered at once meanwhile."""
+    """Issue 11 item 6; RFC 4954 §9: "Servers MAY implement a policy whereby the connection is
+    dropped after a number of failed authentication attempts. If they do so, they SHOULD NOT
+    drop the connection until at least 3 attempts to authenticate have failed." The transport
+    waits ``ServerSession.reply_delay`` on its loop (no sleep in a thread): another client is
+    answered at once meanwhile."""
     import base64
 
     from smtplearn import Limits

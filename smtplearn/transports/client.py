@@ -36,7 +36,7 @@ class SMTPConnectError(ConnectionError):
 
 
 class SMTPTLSError(ProtocolError):
-    """STARTTLS was accepted (220) but no TLS session came of it (RFC 3207 §4.1).
+    """STARTTLS was accepted (220) but no TLS session came of it (RFC 3207 §4).
 
     The message says what the server did: sent something that is not TLS, closed
     the connection, or showed a certificate the client does not trust.
@@ -171,11 +171,11 @@ def _tls_failure(server: str, err: Exception, wait: float) -> str:
     if isinstance(err, TimeoutError):
         return start + f"did not complete the TLS handshake within {wait:g} s."
     if isinstance(err, (ssl.SSLEOFError, ConnectionError)) or "EOF" in str(err):
-        return start + "closed the connection during the TLS handshake (RFC 3207 §4.1 lets it give up)."
+        return start + "closed the connection during the TLS handshake."
     reason = getattr(err, "reason", None) or str(err)
     return (start + f"then sent bytes that are not TLS ({reason}): it did not start TLS, "
             "or something between you rewrote the connection. RFC 3207 §4: after the 220 "
-            "the next bytes must be the TLS handshake.")
+            "the TLS negotiation starts, so every byte from then on is TLS.")
 
 
 def _connect_advice(host: str, port: int, err: OSError) -> str:

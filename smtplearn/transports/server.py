@@ -292,8 +292,8 @@ class _Connection(asyncio.BufferedProtocol):
     async def _start_tls(self) -> None:
         """After our 220 to STARTTLS: the handshake, then a fresh session (RFC 3207 §4.2).
 
-        The handshake gets the idle timeout as its deadline; when it fails the
-        connection is closed, as RFC 3207 §4.1 allows.
+        The handshake gets the idle timeout as its deadline; when it fails there is
+        no channel left to answer on, so the connection is closed.
         """
         server, session, transcript = self.server, self.session, self.transcript
         assert server.tls_context is not None and session is not None and transcript is not None
