@@ -46,7 +46,8 @@ from smtplearn.transports.mailbox import Mailbox
 
 #: RFC 5321 §4.5.3.2.7: a server SHOULD wait at least 5 minutes for the next command
 DEFAULT_IDLE_TIMEOUT = 300.0
-#: connections served at once; one more is answered 421 4.3.2 and closed (§3.8)
+#: connections served at once; one more is greeted 421 4.3.2 and closed (RFC 5321 §4.2.3:
+#: "421 <domain> Service not available, closing transmission channel")
 DEFAULT_MAX_CONNECTIONS = 1000
 #: transcripts kept (newest last); older ones are forgotten
 KEEP_TRANSCRIPTS = 100
@@ -181,7 +182,7 @@ class _Connection(asyncio.BufferedProtocol):
         server = self.server
         self.transport = transport
         if len(server._live) >= server.max_connections or server._closing:
-            # §3.8: a client beyond the limit is told 421 and closed
+            # a client beyond the limit gets a 421 greeting and the close (RFC 5321 §4.2.3)
             transport.write(reply("closing_busy", hostname=server.hostname).to_bytes())
             transport.close()
             self.closed = True
