@@ -81,7 +81,8 @@ class BoundedTranscript(Transcript):
     def __init__(self, title: str = "", *, max_entries: int = TURNS_PER_TRANSCRIPT,
                  keep_first: int = KEEP_FIRST_TURNS, text_limit: int = TRANSCRIPT_TEXT) -> None:
         super().__init__(title=title)
-        self.max_entries, self.keep_first, self.text_limit = max_entries, keep_first, text_limit
+        self.max_entries, self.text_limit = max(max_entries, 4), text_limit
+        self.keep_first = min(keep_first, self.max_entries // 2)
         #: what was left out, by command ("NOOP": 999000)
         self.left_out: Counter[str] = Counter()
 
