@@ -19,7 +19,7 @@ pytest.importorskip("ipywidgets", reason="the widgets need ipywidgets: pip insta
 
 from smtplearn import Pair, Server  # noqa: E402
 from smtplearn.protocol.states import State, Verb, allowed_verbs  # noqa: E402
-from smtplearn.socket_client import Client  # noqa: E402
+from smtplearn.transports.client import Client  # noqa: E402
 from smtplearn.widgets import Console, MXExplorer, Player  # noqa: E402
 from smtplearn.widgets.console import BUTTONS  # noqa: E402
 

@@ -79,7 +79,7 @@ class Console(widgets.VBox):
     def __init__(self, pair_or_client: Conversation | None = None, *,
                  sender: str = "alice@example.org", recipient: str = "bob@example.org") -> None:
         if pair_or_client is None:
-            from smtplearn.pair import Pair
+            from smtplearn.transports.memory import Pair
             pair_or_client = Pair()
         if not isinstance(pair_or_client, Conversation):
             raise TypeError("Console needs a Pair or a Client (an smtplearn Conversation), "
