@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from smtplearn.browser import require_sockets
 from smtplearn.mailbox import Mailbox
 from smtplearn.protocol import (Exchange, Handler, Limits, LocalDelivery, MessageAccepted,
                                 ServerSession, State, reply)
@@ -64,6 +65,7 @@ class Server:
                  tls_context: ssl.SSLContext | None = None, certificate: Any = None,
                  users: Mapping[str, str] | None = None, authenticator: Authenticator | None = None,
                  auth_without_tls: bool = False) -> None:
+        require_sockets("smtplearn.Server")
         self.host, self.port = host, port
         self.handler = handler or LocalDelivery(local_domains)
         self.hostname = hostname

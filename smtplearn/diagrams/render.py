@@ -13,6 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from smtplearn.browser import in_browser
+
 INSTALL_GRAPHVIZ = """\
 graphviz's `dot` program is needed to draw this diagram, and it was not found on PATH.
 Install it with one of:
@@ -70,6 +72,9 @@ class Diagram:
     def svg(self) -> str:
         """The picture as SVG text (cached: a diagram is a value, it never changes)."""
         if self._svg is None:
+            if self._svg_maker is None and in_browser():  # no `dot` in a browser tab: see wasm.py
+                from smtplearn.diagrams.wasm import BROWSER_NO_DOT
+                raise DotNotFoundError(self.source, BROWSER_NO_DOT)
             if self._svg_maker is not None:
                 self._svg = self._svg_maker()
             else:
@@ -114,6 +119,9 @@ class Diagram:
 
     # -- display (Jupyter, VS Code, GitHub: inline SVG and a text fallback) ----------
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        if self._svg_maker is None and in_browser():  # Graphviz in WebAssembly draws it in the page
+            from smtplearn.diagrams.wasm import mimebundle
+            return mimebundle(self.source, self.text, engine=self._engine)
         try:
             return {"image/svg+xml": self.svg(), "text/plain": self.text}
         except DotNotFoundError as exc:
