@@ -172,7 +172,8 @@ def extra_wheels(work: Path) -> list[Path]:
     if not stems <= have:
         pip_download(EXTRA_WHEELS, cached)
     own = work / "own"
-    run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", own, REPO)
+    run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+        "--wheel-dir", own, REPO)
     return sorted(cached.glob("*.whl")) + sorted(own.glob("smtplearn-*.whl"))
 
 
@@ -256,11 +257,25 @@ def lite_config(work: Path) -> Path:
     return folder
 
 
+#: a Markdown image from another site (the Binder badge): the page would fetch it
+REMOTE_IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<src>https?://[^)\s]+)\)")
+
+
 def contents(work: Path) -> Path:
-    """The course's notebooks, as the site's files (outputs are never committed, so none ship)."""
+    """The course's notebooks, as the site's files (outputs are never committed, so none ship).
+
+    A site that works offline fetches nothing from elsewhere: a remote image in Markdown
+    becomes a plain link to it (the Binder badge reads "Launch on Binder")."""
     folder = work / "contents"
     shutil.copytree(REPO / "notebooks", folder,
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    for path in folder.rglob("*.ipynb"):
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+        for cell in notebook["cells"]:
+            if cell["cell_type"] == "markdown":
+                text = "".join(cell["source"])
+                cell["source"] = REMOTE_IMAGE.sub(r"[\g<alt>](\g<src>)", text)
+        path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return folder
 
 

@@ -73,9 +73,12 @@ class Diagram:
         """The picture as SVG text (cached: a diagram is a value, it never changes)."""
         if self._svg is None:
             if self._svg_maker is None and in_browser():  # no `dot` in a browser tab: see wasm.py
-                from smtplearn.diagrams.wasm import BROWSER_NO_DOT
-                raise DotNotFoundError(self.source, BROWSER_NO_DOT)
-            if self._svg_maker is not None:
+                from smtplearn.diagrams.wasm import GraphvizLoading, worker_svg
+                svg = worker_svg(self.source, self._engine)
+                if svg is None:
+                    raise GraphvizLoading(self.source)
+                self._svg = svg
+            elif self._svg_maker is not None:
                 self._svg = self._svg_maker()
             else:
                 raw = run_graphviz(self.source, "svg", engine=self._engine, neato_no_op=self._neato_no_op)
@@ -119,9 +122,12 @@ class Diagram:
 
     # -- display (Jupyter, VS Code, GitHub: inline SVG and a text fallback) ----------
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        if self._svg_maker is None and in_browser():  # Graphviz in WebAssembly draws it in the page
-            from smtplearn.diagrams.wasm import mimebundle
-            return mimebundle(self.source, self.text, engine=self._engine)
+        if self._svg_maker is None and in_browser():  # Graphviz in WebAssembly, in the worker or the page
+            from smtplearn.diagrams.wasm import GraphvizLoading, mimebundle
+            try:
+                return {"image/svg+xml": self.svg(), "text/plain": self.text}
+            except GraphvizLoading:
+                return mimebundle(self.source, self.text, engine=self._engine)
         try:
             return {"image/svg+xml": self.svg(), "text/plain": self.text}
         except DotNotFoundError as exc:

@@ -37,7 +37,7 @@ STYLE = """<style>
 
 def svg_text(diagram: Any) -> str:
     """The SVG markup of a diagram object (graphviz, or anything with an SVG display)."""
-    for method in ("_repr_image_svg_xml", "_repr_svg_"):
+    for method in ("svg", "_repr_image_svg_xml", "_repr_svg_"):  # Diagram.svg() says why it cannot
         if hasattr(diagram, method):
             svg = getattr(diagram, method)()
             if svg:
