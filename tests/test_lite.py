@@ -20,8 +20,8 @@ Screenshots go to tests/artifacts/lite-*.png.
 
 from __future__ import annotations
 
+import html
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -315,3 +315,33 @@ def test_first_start_times(site, playwright, tmp_path):
     (ARTIFACTS / "lite-timings.json").write_text(json.dumps(timings, indent=2))
     print("lite timings:", timings)
     assert timings["warm"]["first_diagram_s"] < 60 and timings["cold"]["first_diagram_s"] < 90
+
+
+def _titles(svg: str) -> list[str]:
+    """Graphviz's own <title> of every node and edge: what was drawn, whatever the coordinates."""
+    found = re.findall(r'<g id="[^"]*" class="(?:node|edge)[^"]*">\s*<title>([^<]*)</title>', svg)
+    return sorted(html.unescape(title) for title in found)
+
+
+@pytest.mark.dot
+def test_state_diagram_in_the_browser_is_graphviz_drawing_the_same_dot(site, browser):
+    """Not an imitation: viz.js (Graphviz in WebAssembly) lays out the very DOT that `dot` gets."""
+    if shutil.which("dot") is None:
+        pytest.fail("graphviz's dot is needed to compare (scripts/system-deps.sh installs it)")
+    from smtplearn.diagrams import state_diagram
+
+    local = state_diagram().svg()
+    with serve_site(site) as url:
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        try:
+            page = _repl(context, url, ["import smtplearn\nsmtplearn.state_diagram()"])
+            drawn = page.locator("svg.smtplearn-diagram, .jp-OutputArea-output[data-mime-type='image/svg+xml'] svg")
+            drawn.first.wait_for(timeout=120_000)
+            page.screenshot(path=ARTIFACTS / "lite-repl-state-diagram.png")
+            browser_svg = drawn.first.evaluate("e => e.outerHTML")
+        finally:
+            context.close()
+    assert _titles(local) and _titles(browser_svg) == _titles(local)
+    # the same classes our DOT gives each edge (state.py), carried through by Graphviz
+    assert (sorted(re.findall(r'class="(edge [^"]*)"', browser_svg))
+            == sorted(re.findall(r'class="(edge [^"]*)"', local)))
