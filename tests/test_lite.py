@@ -345,3 +345,27 @@ def test_state_diagram_in_the_browser_is_graphviz_drawing_the_same_dot(site, bro
     # the same classes our DOT gives each edge (state.py), carried through by Graphviz
     assert (sorted(re.findall(r'class="(edge [^"]*)"', browser_svg))
             == sorted(re.findall(r'class="(edge [^"]*)"', local)))
+
+
+def test_notebook_07_shows_the_recorded_run_and_stops_clearly(site, browser):
+    """No sockets in a page: 07 shows its sessions as recorded, then the server cell explains itself."""
+    with serve_site(site) as url:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        traffic = Traffic(url)
+        traffic.attach(context)
+        try:
+            page = _open(context, url, "07-real-software")
+            run_all(page)
+            page.get_by_text("Recorded, not live").wait_for(timeout=STEP)
+            errors = page.evaluate(_CELL_ERRORS)
+            page.locator(".smtplearn-recorded").scroll_into_view_if_needed()
+            page.screenshot(path=ARTIFACTS / "lite-07-real-software.png")
+            assert len(errors) == 1, errors  # Run All stops at the first socket cell
+            index, _, text = errors[0]
+            assert "NotInTheBrowser: smtplearn.Server needs real TCP sockets" in text
+            assert "Traceback" not in text
+            recorded = page.locator(".smtplearn-recorded")
+            assert "queued as" in recorded.inner_text() and recorded.locator("svg").count() >= 2
+            assert not traffic.off_origin(), traffic.off_origin()
+        finally:
+            context.close()
