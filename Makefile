@@ -64,6 +64,7 @@ test: system-deps $(VENV)/.stamp-test lite
 # the package registries only (scripts/build_lite.py; downloads cached in build/lite-cache/).
 # Try it: python -m http.server -d _site 8000, then open http://127.0.0.1:8000/lab/index.html
 lite: $(VENV)/.stamp-lite
+	@PYTHON="$(PYTHON)" scripts/system-deps.sh npm
 	$(PY) scripts/build_lite.py --output _site
 
 # A random token in the printed URL, so only this user can open the server.

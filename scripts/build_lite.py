@@ -50,7 +50,8 @@ VIZ = "3.31.0"
 LOCK_ROOTS = ["micropip", "ipython", "jedi", "packaging", "dnspython", "idna", "typing-extensions"]
 
 #: wheels from PyPI that Pyodide's lock does not list: added to it, served beside Pyodide
-EXTRA_WHEELS = ["comm", "ipywidgets", "jupyterlab_widgets", "graphviz"]
+#: (pinned: the site is tested with these; jupyterlab_widgets matches the lab extension's 3.x)
+EXTRA_WHEELS = ["comm==0.2.3", "ipywidgets==8.1.9", "jupyterlab_widgets==3.0.17", "graphviz==0.21"]
 
 #: the kernel extension's own wheels (piplite, the kernel, the ipykernel and widgetsnbextension shims)
 KERNEL_WHEELS = ["piplite", "pyodide_kernel", "ipykernel", "widgetsnbextension-4"]
@@ -167,9 +168,9 @@ def kernel_wheels() -> list[Path]:
 def extra_wheels(work: Path) -> list[Path]:
     """EXTRA_WHEELS from PyPI (cached) and smtplearn's own wheel, built from this checkout."""
     cached = CACHE / "extra-wheels"
-    stems = {normalise(n) for n in EXTRA_WHEELS}
-    have = {normalise(p.name.split("-")[0]) for p in cached.glob("*.whl")}
-    if not stems <= have:
+    wanted = {(normalise(r.split("==")[0]), r.split("==")[1]) for r in EXTRA_WHEELS}
+    have = {(normalise(p.name.split("-")[0]), p.name.split("-")[1]) for p in cached.glob("*.whl")}
+    if not wanted <= have:
         pip_download(EXTRA_WHEELS, cached)
     own = work / "own"
     run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
