@@ -64,6 +64,12 @@ PRELOAD = ["micropip", "piplite", "ipykernel", "comm", "pyodide-kernel", "jedi",
 
 KERNEL_PLUGIN = "@jupyterlite/pyodide-kernel-extension:kernel"
 
+#: not served by the site: pytest and hypothesis for running the core tests on Pyodide's Python
+#: (tests/test_lite_pyodide.py, under Node); hypothesis 6.155.7 is the last pure-Python wheel
+TEST_WHEELS = ["pytest==9.0.2", "pluggy==1.6.0", "iniconfig==2.3.0", "hypothesis==6.155.7",
+               "sortedcontainers==2.4.0", "attrs==26.1.0"]
+TEST_WHEEL_DIR = CACHE / "test-wheels"
+
 #: how Requires-Dist markers read in the browser (PEP 508 environment of Pyodide)
 BROWSER_MARKERS = {"python_version": PYTHON_IN_BROWSER, "python_full_version": PYTHON_IN_BROWSER + ".0",
                    "sys_platform": "emscripten", "platform_system": "Emscripten",
@@ -235,6 +241,15 @@ def _cached(entry: dict, folder: Path) -> bool:
     return True
 
 
+def test_wheels() -> None:
+    """TEST_WHEELS into build/lite-cache/test-wheels (cached), for tests/test_lite_pyodide.py."""
+    wanted = {(normalise(r.split("==")[0]), r.split("==")[1]) for r in TEST_WHEELS}
+    have = {(normalise(p.name.split("-")[0]), p.name.split("-")[1]) for p in TEST_WHEEL_DIR.glob("*.whl")}
+    if not wanted <= have:
+        run(sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
+            "--python-version", PYTHON_IN_BROWSER, "--platform", "any", "--dest", TEST_WHEEL_DIR, *TEST_WHEELS)
+
+
 def viz_js(site: Path) -> None:
     """Graphviz in WebAssembly for the state diagram, where smtplearn/diagrams/wasm.py looks for it."""
     tgz = npm_pack(f"@viz-js/viz@{VIZ}", CACHE / "npm")
@@ -293,6 +308,7 @@ def build(output: Path) -> None:
         run(jupyter, "lite", "build", "--lite-dir", lite_dir, "--output-dir", output,
             "--pyodide", pyodide, "--contents", notebooks, cwd=work)
     viz_js(output)
+    test_wheels()
     # the build leaves its bookkeeping beside the site; the site itself is the folder
     size = sum(p.stat().st_size for p in output.rglob("*") if p.is_file())
     log(f"site in {output} ({size / 1e6:.1f} MB) after {time.monotonic() - started:.0f} s")
