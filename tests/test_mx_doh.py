@@ -34,9 +34,9 @@ def responder(dnsmasq):
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_lookup_mx_over_doh_returns_the_mx_list(responder, method):
-    """RFC 8484 §4.1: "The DoH client SHOULD include an HTTP Accept request header field to
-    indicate what type of content can be understood in response." and §4.1: DoH clients using
-    application/dns-message "SHOULD use a DNS ID of 0 in every DNS request"."""
+    """RFC 8484 §4.1 (paraphrased; the RFC is not in shared/rfc): a DoH client should send an
+    Accept header naming the media type it understands, and with application/dns-message it
+    should use a DNS ID of 0 in every request, so identical questions are cacheable."""
     resolver = DoHResolver(responder.url, method=method, fallback=False)
     result = lookup_mx("school.test", resolver=resolver, seed=1)
     assert [(h.preference, h.name) for h in result.hosts] == [(10, "mx1.school.test"), (20, "mx2.school.test")]
@@ -63,7 +63,8 @@ def test_nxdomain_over_doh_is_permanent(responder):
 
 
 def test_get_request_is_base64url_without_padding():
-    """RFC 8484 §6: the dns parameter is base64url "with padding characters removed"."""
+    """RFC 8484 §6 (paraphrased): with GET, the message is base64url-encoded into the variable
+    "dns", and base64url padding characters must not be included."""
     url, headers, body = wire_request("https://doh.example/dns-query", "GET", b"\x00\x00\x01")
     assert url == "https://doh.example/dns-query?dns=AAAB" and body is None
     assert headers == {"Accept": MEDIA_TYPE}

@@ -65,7 +65,7 @@ def wire_request(endpoint: str, method: str, wire: bytes) -> tuple[str, dict[str
     # RFC 8484 §4.1: a client SHOULD send an Accept header naming the media type it understands
     headers = {"Accept": MEDIA_TYPE}
     if method == "GET":
-        # RFC 8484 §4.1 and §6: the GET variable "dns", base64url-encoded with the padding removed
+        # RFC 8484 §4.1 and §6: the GET variable "dns", base64url-encoded, no padding characters
         encoded = base64.urlsafe_b64encode(wire).rstrip(b"=").decode("ascii")
         separator = "&" if "?" in endpoint else "?"
         return f"{endpoint}{separator}dns={encoded}", headers, None
