@@ -28,6 +28,23 @@ TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "applicat
          ".ipynb": "application/json", ".svg": "image/svg+xml", ".css": "text/css"}
 
 
+def require_fresh_site(site: Path = SITE) -> Path:
+    """The built site, or a test failure saying to build it (again) when smtplearn or the notebooks
+    changed after it was built (`make test` always builds it first)."""
+    import pytest
+
+    stamp = site / "jupyter-lite.json"
+    if not stamp.exists():
+        pytest.fail("no JupyterLite site in _site/: `make lite` builds it (`make test` does so first)")
+    sources = [p for folder in ("smtplearn", "notebooks") for p in (REPO / folder).rglob("*")
+               if p.is_file() and "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts]
+    newer = [p for p in sources if p.stat().st_mtime > stamp.stat().st_mtime]
+    if newer:
+        pytest.fail(f"_site/ is older than {newer[0].relative_to(REPO)} (and {len(newer) - 1} more): "
+                    "run `make lite` again")
+    return site
+
+
 class _Handler(http.server.SimpleHTTPRequestHandler):
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **TYPES}
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from lite_site import SITE
+from lite_site import SITE, require_fresh_site
 
 pytestmark = [pytest.mark.lite, pytest.mark.timeout(600)]
 
@@ -23,6 +23,7 @@ CORE = ["test_protocol_server.py", "test_protocol_client.py", "test_protocol_com
 
 
 def test_core_tests_pass_on_pyodide_python_3_14():
+    require_fresh_site()
     node = shutil.which("node")
     if node is None or not (SITE / "static/pyodide/pyodide.mjs").exists() or not any(WHEELS.glob("pytest-*.whl")):
         pytest.fail("needs node (scripts/system-deps.sh installs npm) and `make lite` (the site and the test wheels)")
