@@ -4,6 +4,7 @@ tiny DoH responder on loopback (tests/doh_responder.py). The browser half is tes
 from __future__ import annotations
 
 import socket
+import time
 import warnings
 
 import dns.message
@@ -87,10 +88,22 @@ def test_unreachable_endpoint_falls_back_to_recorded_answers_with_a_note():
     assert resolver.offline and "recorded answers" in resolver.describe()
 
 
-def test_unreachable_endpoint_without_fallback_is_a_dns_failure():
-    resolver = DoHResolver(f"http://127.0.0.1:{_closed_port()}/dns-query", fallback=False, lifetime=2.0)
+def test_unreachable_endpoint_without_fallback_is_a_dns_failure_at_once():
+    """One failed request, not retries until the lifetime: the endpoint is dropped like a dead server."""
+    resolver = DoHResolver(f"http://127.0.0.1:{_closed_port()}/dns-query", fallback=False, lifetime=5.0)
+    started = time.monotonic()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         with pytest.raises(MXLookupError) as caught:
             lookup_mx("school.test", resolver=resolver)
     assert not caught.value.permanent
+    assert resolver.doh.questions == ["school.test. MX"] and time.monotonic() - started < 2
+
+
+def test_an_http_error_is_not_a_dns_answer(responder):
+    """The endpoint must answer a DNS message (RFC 8484 §4.2.1, paraphrased: a successful answer is a 2xx
+    with the media type); a 404 page is a failure, reported as one."""
+    resolver = DoHResolver(responder.url.replace("/dns-query", "/wrong"), method="POST", fallback=False)
+    with pytest.raises(MXLookupError) as caught:
+        lookup_mx("school.test", resolver=resolver)
+    assert "415" in str(caught.value) or "HTTP" in str(caught.value)

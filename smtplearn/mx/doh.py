@@ -52,8 +52,11 @@ METHODS = ("GET", "POST")
 Exchange = Callable[[str, str, dict[str, str], bytes | None, float], tuple[int, str, bytes]]
 
 
-class DoHError(dns.exception.DNSException):
-    """The DoH endpoint answered, but not with a DNS message (an HTTP error, a wrong media type)."""
+class DoHError(OSError):
+    """The DoH endpoint answered, but not with a DNS message (an HTTP error, a wrong media type).
+
+    An OSError, like an unreachable endpoint: dnspython then drops this nameserver at once
+    instead of asking it again until the lifetime runs out."""
 
 
 class RecordedAnswersWarning(UserWarning):
@@ -166,7 +169,7 @@ class DoHNameserver(dns.nameserver.Nameserver):
             status, content_type, content = self.exchange(url, self.method, headers, body, timeout)
         except OSError as err:
             if self.fallback is None:
-                raise dns.exception.DNSException(f"DoH: {err}") from None
+                raise  # an OSError: dnspython gives up on this endpoint (NoNameservers)
             self.offline_reason = str(err)
             warnings.warn(RecordedAnswersWarning(
                 f"No DNS-over-HTTPS answer ({err}). The lookups below use RECORDED answers "
