@@ -96,7 +96,9 @@ def make_resolver(
         resolver.port = port
     elif in_browser():  # a browser tab has no UDP and no resolv.conf: DNS-over-HTTPS (mx/doh.py)
         from smtplearn.mx.doh import DoHResolver
-        resolver = DoHResolver()
+        # no fallback here: an unreachable endpoint fails like a dead DNS server, so the caller
+        # (notebook 05's live_or_recorded) can tell live from recorded answers and say which
+        resolver = DoHResolver(fallback=False)
     else:
         resolver = _system_resolver()
     resolver.timeout = timeout
