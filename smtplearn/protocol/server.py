@@ -299,7 +299,7 @@ class ServerSession:
     def _receive_text(self, events: list[Event]) -> bool:
         """Feed DATA text; True when the end was found and input may go on."""
         assert self._data is not None
-        content, rest = self._data.feed(bytes(self._inbox))
+        content, rest = self._data.feed(self._inbox)  # feed copies what it keeps
         self._inbox.clear()
         if content is None:
             return False
