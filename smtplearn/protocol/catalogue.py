@@ -252,10 +252,14 @@ def reply(name: str, *extra_lines: str, **fields: object) -> Reply:
     """
     # a Reply is frozen, so one made with the same arguments can be sent again: a server
     # says "250 2.1.0 Sender <...> OK" to the same few addresses, its greeting to everyone
-    key = (name, extra_lines, *fields.items()) if fields or extra_lines else name
+    # (text fields only: 1, 1.0 and True are one dict key but three texts)
+    key: object = name
+    if fields or extra_lines:
+        key = ((name, extra_lines, *fields.items())
+               if all(type(value) is str for value in fields.values()) else None)
     try:
-        made = _MADE.get(key)
-    except TypeError:  # a field that cannot be a dict key (a list): made every time
+        made = _MADE.get(key) if key is not None else None
+    except TypeError:  # an extra line that cannot be a dict key: made every time
         made, key = None, None
     if made is not None:
         return made
