@@ -101,8 +101,7 @@ class BoundedTranscript(Transcript):
         """Summarise the oldest entries after the first ones (in batches: amortised O(1))."""
         start = self.keep_first + (1 if self.left_out else 0)
         end = start + len(self.entries) - self.max_entries
-        for entry in self.entries[start:end]:
-            self.left_out[_label(entry)] += 1
+        self.left_out.update(map(_label, self.entries[start:end]))
         when = self.entries[start].time
         del self.entries[start:end]
         summary = ", ".join(f"{n:,} {label}" for label, n in self.left_out.most_common())
