@@ -35,13 +35,15 @@ def units(text: str) -> list[str]:
     return found
 
 
-def texts() -> list[tuple[str, str]]:
-    """(where, paragraph) for the course's prose: notebook cells (markdown and code), solutions, README."""
+def texts(*, prose_only: bool = False) -> list[tuple[str, str]]:
+    """(where, paragraph) for the course's prose: notebook cells, solutions, README
+    (``prose_only``: markdown cells and README, where a quotation is a quotation, not code)."""
     found = []
     for path in NOTEBOOKS:
         for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
-            found += [(f"{path.name} cell {index}", part) for part in units(cell.source)]
-    for path in sorted((REPO / "notebooks" / "solutions").glob("*.py")):
+            if cell.cell_type == "markdown" or not prose_only:
+                found += [(f"{path.name} cell {index}", part) for part in units(cell.source)]
+    for path in sorted((REPO / "notebooks" / "solutions").glob("*.py")) if not prose_only else ():
         found += [(path.name, part) for part in units(path.read_text(encoding="utf-8"))]
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     found += [("README.md", part) for part in units(readme)]
@@ -57,7 +59,12 @@ def rfc_text(number: str) -> str:
 def flat(number: str) -> str:
     """The RFC's words on one line: page breaks, headers and hyphenation do not split a quote."""
     text = re.sub(r"\n\n?[^\n]*\[Page \d+\]\n\f?\n?RFC \d+[^\n]*\n", "\n", rfc_text(number))
-    return " ".join(text.replace("-\n", "-").split())
+    return same_quotes(" ".join(text.replace("-\n", "-").split()))
+
+
+def same_quotes(text: str) -> str:
+    """A quotation inside a quotation is written with single quotes: compare quote marks as one."""
+    return text.replace("'", '"').replace("“", '"').replace("”", '"').replace("’", '"')
 
 
 def has_section(number: str, section: str) -> bool:
@@ -89,11 +96,11 @@ def test_every_cited_section_exists():
 @needs_rfcs
 def test_every_quoted_rfc_sentence_is_in_the_rfc():
     checked, wrong = 0, []
-    for where, paragraph in texts():
+    for where, paragraph in texts(prose_only=True):
         for match in QUOTE.finditer(paragraph):
-            words = " ".join(match[1].replace("\n> ", " ").split())
+            words = same_quotes(" ".join(match[1].replace("\n> ", " ").split()))
             pieces = [piece.strip() for piece in re.split(r"\s*(?:\.\.\.|…)\s*", words) if len(piece.strip()) > 10]
-            named = re.findall(r"RFC (\d{3,4})", paragraph[:match.start() + 60]) or ["5321"]
+            named = re.findall(r"RFC\s(\d{3,4})", paragraph[:match.start() + 60]) or ["5321"]
             rfc = named[-1]
             if rfc in NOT_HERE or not (RFC_DIR / f"rfc{rfc}.txt").exists():
                 continue
