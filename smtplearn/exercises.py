@@ -195,6 +195,33 @@ def _console_lab(pair: Any) -> Feedback:
                "in the only order the server's table allows.")
 
 
+# -- part two: the mail system around the conversation ---------------------------------
+def _host_name(answer: Any) -> str:
+    return str(answer).strip().rstrip(".").lower()
+
+
+#: 10: wrong host names for "who wrote the oldest Received: line" -> what to look at next
+_OLDEST_RECEIVED_HINTS = {
+    "mx.school.test": "mx.school.test wrote the top line: the newest. Each server prepends its line, "
+                      "so the oldest is at the bottom (RFC 5321 §4.4).",
+    "out.home.test": "out.home.test wrote the middle line. Look at the lowest Received: line.",
+    "laptop.home.test": "laptop.home.test is in the 'from' part: the client, as it named itself. The server "
+                        "that wrote a line follows 'by'.",
+}
+
+
+def _mail_system(answer: Any) -> Feedback:
+    """10: the server that wrote the oldest (bottom) Received: line of Bob's copy: the MSA."""
+    if _unanswered(answer):
+        return _hint("Replace ... with a host name (a string), e.g. from HeaderView(bobs_copy).")
+    name = _host_name(answer)
+    if name == "smtp.home.test":
+        return _ok("smtp.home.test, the MSA: the first server that took the message (on port 587, after "
+                   "AUTH). Its line is at the bottom because every later server prepends (RFC 5321 §4.4).")
+    return _hint(_OLDEST_RECEIVED_HINTS.get(name, "That host wrote none of the lines. Find the lowest "
+                                                  "Received: line and read the name after 'by'."))
+
+
 #: notebook name -> (what the exercise asks, checker)
 EXERCISES: dict[str, tuple[str, Callable[[Any], Feedback]]] = {
     "01-greeting": ("the SIZE limit from the EHLO reply", _greeting),
@@ -206,6 +233,7 @@ EXERCISES: dict[str, tuple[str, Callable[[Any], Feedback]]] = {
     "07-real-software": ("smtplib to our server, two recipients", _real_software),
     "08-security": ("prove the server refuses to relay", _security),
     "09-console-lab": ("a message to bob@example.org typed in the console, then QUIT", _console_lab),
+    "10-mail-system": ("the server that wrote the oldest Received: line", _mail_system),
 }
 
 

@@ -190,6 +190,12 @@ WRONG: dict[str, list[tuple[str, Callable[[], Any], str]]] = {
         ("no Subject", lambda: console_pair(*SEND, *BODY[1:]), "Subject"),
         ("forgot QUIT", lambda: console_pair(*SEND, *BODY), "QUIT"),
     ],
+    "10-mail-system": [
+        UNANSWERED,
+        ("the newest line's server", lambda: "mx.school.test", "oldest is at the bottom"),
+        ("the client's own name", lambda: "laptop.home.test", "follows 'by'"),
+        ("the middle line", lambda: "out.home.test", "lowest"),
+    ],
 }
 
 

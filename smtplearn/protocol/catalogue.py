@@ -158,6 +158,10 @@ _ENTRIES: dict[str, Entry] = {
                                "Something failed on the server for now; the sender keeps the message and retries."),
     "message_refused": Entry(554, "5.6.0", "Message refused: {detail}", "RFC 5321 §4.2.5",
                              "The server refuses this message for good; the sender must bounce it."),
+    "mail_loop": Entry(554, "5.4.6", "Too many hops ({hops} Received: lines): a mail loop",
+                       "RFC 5321 §6.3",
+                       "The message has passed through so many servers that it must be going round "
+                       "in a circle (RFC 3463 X.4.6 routing loop detected)."),
     # --- closing the channel (§3.8) ----------------------------------------------
     "closing_timeout": Entry(421, "4.4.2", "{hostname} timeout, closing connection", "RFC 5321 §4.5.3.2",
                              "The client was silent too long; the server gives up (§3.8)."),
