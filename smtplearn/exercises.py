@@ -222,6 +222,33 @@ def _mail_system(answer: Any) -> Feedback:
                                                   "Received: line and read the name after 'by'."))
 
 
+#: 12: values of the loop's bounce a student may pick up instead of its Status
+_BOUNCE_HINTS = {
+    "5.1.1": "5.1.1 was the first bounce (nobody@school.test). Parse the loop's bounce: "
+             "loop_journey.delivered['alice@home.test'].",
+    "554": "554 is the SMTP reply code. The Status field holds the enhanced code: class.subject.detail "
+           "(RFC 3463 §2), three numbers with dots.",
+    "failed": "That is the Action field. Take the Status field of the same block.",
+}
+
+
+def _trace_and_bounces(answer: Any) -> Feedback:
+    """12: the Status field of the DSN that the mail loop produced."""
+    if _unanswered(answer):
+        return _hint("Replace ... with the Status field of the loop's bounce (a string).")
+    if isinstance(answer, (bytes, bytearray)) or hasattr(answer, "get_payload"):
+        return _hint("That is the whole bounce. Parse it with email.message_from_bytes, take the second part "
+                     "(message/delivery-status) and read the Status field of the block for bob@school.test.")
+    text = str(answer).strip()
+    if text == "5.4.6":
+        return _ok("5.4.6: class 5 permanent, subject 4 network and routing, detail 6 routing loop detected "
+                   "(RFC 3463 §3.5). The hop count stopped the loop (RFC 5321 §6.3).")
+    if "5.4.6" in text:
+        return _hint("Close: the code is in there, but store only the Status value, e.g. '9.9.9'.")
+    return _hint(_BOUNCE_HINTS.get(text, "Look at the per-recipient block of the message/delivery-status part: "
+                                         "the field named Status."))
+
+
 #: notebook name -> (what the exercise asks, checker)
 EXERCISES: dict[str, tuple[str, Callable[[Any], Feedback]]] = {
     "01-greeting": ("the SIZE limit from the EHLO reply", _greeting),
@@ -234,6 +261,7 @@ EXERCISES: dict[str, tuple[str, Callable[[Any], Feedback]]] = {
     "08-security": ("prove the server refuses to relay", _security),
     "09-console-lab": ("a message to bob@example.org typed in the console, then QUIT", _console_lab),
     "10-mail-system": ("the server that wrote the oldest Received: line", _mail_system),
+    "12-trace-and-bounces": ("the Status of the mail loop's bounce", _trace_and_bounces),
 }
 
 

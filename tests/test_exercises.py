@@ -196,6 +196,14 @@ WRONG: dict[str, list[tuple[str, Callable[[], Any], str]]] = {
         ("the client's own name", lambda: "laptop.home.test", "follows 'by'"),
         ("the middle line", lambda: "out.home.test", "lowest"),
     ],
+    "12-trace-and-bounces": [
+        UNANSWERED,
+        ("the first bounce's status", lambda: "5.1.1", "loop_journey"),
+        ("the reply code", lambda: "554", "class.subject.detail"),
+        ("the Action field", lambda: "failed", "Status"),
+        ("the Diagnostic-Code", lambda: "smtp; 554 5.4.6 Too many hops", "only the Status"),
+        ("the bounce's bytes", lambda: b"From: Mail Delivery System", "message_from_bytes"),
+    ],
 }
 
 

@@ -138,8 +138,8 @@ def test_the_dsn_has_rfc_3464s_required_fields(system):
 
 
 def test_no_dsn_about_a_dsn(system):
-    """RFC 5321 §6.1: "notification messages ... MUST NOT generate notifications themselves";
-    a message with the null reverse-path never gets a bounce."""
+    """RFC 5321 §6.1: the notification's recipient is the envelope return path, "However, if this
+    address is null ("<>"), the receiver-SMTP MUST NOT send a notification."."""
     system.net.host("mx.school.test", rejects=["nobody@school.test"])
     journey = system.send("From: alice@home.test\r\nTo: nobody@school.test\r\n\r\nHi\r\n", sender="")
     assert journey.dsns == [] and journey.delivered == {}

@@ -106,9 +106,12 @@ def make_dsn(report: DeliveryReport, original: bytes, *, reporting_mta: str,
 
 
 def _human_text(failed: list[RecipientResult], reporting_mta: str) -> str:
+    """The first part, for people (RFC 3464 §2 (b)): who failed and what the remote server said."""
     lines = [f"This is the mail system at {reporting_mta}.", "",
-             "Your message could not be delivered to the recipient(s) below. This is a permanent",
-             "error: the mail system will not try again.", ""]
+             "Your message could not be delivered to the recipient(s) below.",
+             "This is a permanent error: the mail system will not try again.", ""]
     for result in failed:
-        lines.append(f"<{result.recipient}>: {result.reason}")
+        said = str(result.reply).split("\n")[0] if result.reply is not None else result.reason
+        where = f"{result.host} said: " if result.host and result.reply is not None else ""
+        lines.append(f"<{result.recipient}>: {where}{said}")
     return "\n".join(lines) + "\n"
