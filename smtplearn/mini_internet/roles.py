@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import enum
 import errno
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from email.message import EmailMessage
 from html import escape
@@ -87,8 +87,9 @@ def final_delivery(message: Message) -> bytes:
 class _Delegate(Handler):
     """A handler that asks ``inner`` and adds one rule of its own (the loop check)."""
 
-    def __init__(self, inner: Handler, max_hops: int) -> None:
-        self.inner, self.max_hops = inner, max_hops
+    def __init__(self, inner: Handler, max_hops: int,
+                 gate: Callable[[ServerSession, Message], Reply | None] | None = None) -> None:
+        self.inner, self.max_hops, self.gate = inner, max_hops, gate
 
     def on_connect(self, session: ServerSession) -> Reply | None:
         return self.inner.on_connect(session)
@@ -104,7 +105,8 @@ class _Delegate(Handler):
         if hops >= self.max_hops:
             # RFC 5321 §6.3: "servers MUST contain provisions for detecting and stopping trivial loops"
             return reply("mail_loop", hops=hops)
-        return self.inner.on_message(session, message)
+        refusal = self.gate(session, message) if self.gate is not None else None
+        return refusal or self.inner.on_message(session, message)
 
 
 class SubmissionHandler(Handler):
@@ -236,6 +238,15 @@ class MailSystem:
         self.clients: dict[str, str] = {"laptop.home.test": SENDER_ADDRESS}
         #: recipient -> the messages final delivery stored for them
         self.mailboxes: dict[str, list[bytes]] = {}
+        #: host -> the DKIM key it signs with as messages leave it (see authenticate_mail)
+        self.signers: dict[str, Any] = {}
+        #: host -> what happens to a message on the wire after it leaves that host (a lesson's tampering)
+        self.in_transit: dict[str, Callable[[bytes], bytes]] = {}
+        #: final delivery checks SPF, DKIM and DMARC and adds Authentication-Results
+        self.checks_authentication = False
+        #: recipient -> the AuthenticationReport of each message an MX checked (refused ones too)
+        self.verdicts: dict[str, list[Any]] = {}
+        self._verdict_of: dict[str, Any] = {}  # queue id -> its AuthenticationReport
 
     # -- configuration a lesson changes -------------------------------------------------
     def role_of(self, host: str) -> Role:
@@ -251,6 +262,22 @@ class MailSystem:
         self.trusted.setdefault(to, set()).update(self.net.host(host).addresses)
         if self.role_of(to) is Role.MX:
             self.roles[to] = Role.RELAY
+        return self
+
+    def authenticate_mail(self, selector: str = "mini") -> MailSystem:
+        """Publish home.test's SPF, DKIM key and DMARC policy, sign at out.home.test, check at final delivery.
+
+        SPF: only out.home.test sends mail for home.test (``-all``: everyone else fails, RFC 7208 §5.1);
+        DKIM: out.home.test signs with d=home.test (RFC 6376; RFC 6409 §8.5 lets an MSA sign too);
+        DMARC: reject mail whose From: is home.test unless SPF or DKIM passes for it (RFC 7489 §6.3).
+        """
+        from smtplearn.authentication import DKIMKey
+        key = DKIMKey.generate("home.test", selector)
+        self.net.add_record("home.test", "TXT", '"v=spf1 a:out.home.test -all"')
+        self.net.add_record(key.record_name, "TXT", key.zone_rdata)
+        self.net.add_record("_dmarc.home.test", "TXT", '"v=DMARC1; p=reject"')
+        self.signers["out.home.test"] = key
+        self.checks_authentication = True
         return self
 
     def listens_on(self, host: str) -> int:
@@ -296,7 +323,21 @@ class MailSystem:
             inner = RelayHandler(self.trusted.setdefault(host, set()), self.net.host(host).domains)
         else:
             inner = self.net.host(host).handler
-        return _Delegate(inner, self.max_hops)
+        gate = self._dmarc_gate if role is Role.MX and self.checks_authentication else None
+        return _Delegate(inner, self.max_hops, gate)
+
+    def _dmarc_gate(self, session: ServerSession, message: Message) -> Reply | None:
+        """The receiving MX checks SPF, DKIM and DMARC at the end of DATA; a From: domain with
+        p=reject gets its failing mail refused in the session (RFC 7489 §6.3, §10.3)."""
+        from smtplearn.authentication import authenticate
+        verdict = authenticate(message.content, ip=session.peer, mail_from=message.mail_from,
+                               helo=message.helo, resolver=self.net.resolver, authserv_id=session.hostname)
+        self._verdict_of[message.queue_id] = verdict
+        for rcpt in message.rcpt_tos:
+            self.verdicts.setdefault(rcpt, []).append(verdict)
+        if verdict.disposition == "reject":
+            return reply("dmarc_reject", domain=verdict.header_from or "the From: domain")
+        return None
 
     # -- following a message ---------------------------------------------------------------
     def send(self, message: str | bytes | EmailMessage, *, user: str = "alice", password: str = "wonderland",
@@ -318,6 +359,31 @@ class MailSystem:
         self._follow(journey, self._arrived(before, mua, SUBMISSION_PORT, journey))
         return journey
 
+    def send_direct(self, message: str | bytes | EmailMessage, *, client: str, address: str,
+                    sender: str | None = None, recipients: Iterable[str] | None = None) -> Journey:
+        """A server outside this world (``client`` at ``address``) delivers straight to the
+        recipients' MX on port 25, as any MTA on the Internet may: nobody asks for a password."""
+        from smtplearn.delivery.mta import deliver
+        self.clients[client.lower()] = address
+        envelope = make_envelope(message, sender, list(recipients) if recipients is not None else None)
+        journey = Journey(envelope.content, envelope.sender, Transcript(title=f"a message from <{envelope.sender}> "
+                                                                         f"sent by {client}"))
+        before = self._counts()
+        report = deliver(envelope.content, sender=envelope.sender, recipients=list(envelope.recipients),
+                         resolver=self.net.resolver, connector=self.connect, helo=client.lower(), seed=self.net.seed)
+        journey.reports.append(report)
+        self._add(journey, report.transcript, client)
+        self._follow(journey, self._arrived(before, client.lower(), SMTP_PORT, journey))
+        return journey
+
+    def _outgoing(self, host: str, data: bytes) -> bytes:
+        """What leaves ``host``: signed if it signs (DKIM), then whatever happens on the wire."""
+        if host in self.signers:
+            data = self.signers[host].sign(data)
+        if host in self.in_transit:
+            data = self.in_transit[host](data)
+        return data
+
     def _follow(self, journey: Journey, queue: list[Hop]) -> None:
         """Work through the hosts holding the message until none has anything to pass on."""
         from smtplearn.delivery.dsn import make_dsn
@@ -333,7 +399,7 @@ class MailSystem:
                 continue
             nxt = self.next_hop.get(hop.server)
             before = self._counts()
-            report = deliver(stored.data, sender=stored.mail_from, recipients=list(stored.rcpt_tos),
+            report = deliver(self._outgoing(hop.server, stored.data), sender=stored.mail_from, recipients=list(stored.rcpt_tos),
                              resolver=self.net.resolver, connector=self.connect, helo=hop.server,
                              relay=(nxt, SMTP_PORT) if nxt else None, seed=self.net.seed)
             journey.reports.append(report)
@@ -362,12 +428,22 @@ class MailSystem:
 
     def _final_delivery(self, journey: Journey, hop: Hop) -> None:
         stored = final_delivery(hop.message)
+        if self.checks_authentication:
+            stored = self._with_verdicts(hop, stored)
         for rcpt in hop.message.rcpt_tos:
             self.mailboxes.setdefault(rcpt, []).append(stored)
             journey.delivered[rcpt] = stored
         journey.transcript.note(f"final delivery to {', '.join(hop.message.rcpt_tos)}: "
                                 f"Return-Path: <{hop.message.mail_from}> added (RFC 5321 §4.4)",
                                 source=self._label(hop.server), target=MAILBOX, kind="note")
+
+    def _with_verdicts(self, hop: Hop, stored: bytes) -> bytes:
+        """SPF for the observed address, DKIM, DMARC; Authentication-Results below our own Received."""
+        message = hop.message
+        verdict = self._verdict_of[message.queue_id]
+        folded = verdict.header.replace("; ", ";\r\n\t") + "\r\n"
+        top = len(b"Return-Path: <" + message.mail_from.encode() + b">\r\n") + len(message.received_header)
+        return stored[:top] + folded.encode() + stored[top:]
 
     # -- bookkeeping ---------------------------------------------------------------------------
     def _counts(self) -> dict[str, int]:

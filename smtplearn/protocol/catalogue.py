@@ -158,6 +158,10 @@ _ENTRIES: dict[str, Entry] = {
                                "Something failed on the server for now; the sender keeps the message and retries."),
     "message_refused": Entry(554, "5.6.0", "Message refused: {detail}", "RFC 5321 §4.2.5",
                              "The server refuses this message for good; the sender must bounce it."),
+    "dmarc_reject": Entry(550, "5.7.1", "Message refused: {domain} asks to reject mail that fails DMARC",
+                          "RFC 7489 §6.3, §10.3",
+                          "Neither SPF nor DKIM passed for the domain in From:, and that domain publishes "
+                          "p=reject: rejection \"SHOULD occur during the SMTP transaction\"."),
     "mail_loop": Entry(554, "5.4.6", "Too many hops ({hops} Received: lines): a mail loop",
                        "RFC 5321 §6.3",
                        "The message has passed through so many servers that it must be going round "
