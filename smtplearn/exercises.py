@@ -249,6 +249,42 @@ def _trace_and_bounces(answer: Any) -> Feedback:
                                          "the field named Status."))
 
 
+#: 14: the SPF result for a host that is NOT the relay -> what the record is missing
+_SPF_OTHERS = {
+    "pass": "The record lets every host send for club.test (is there a '+all' or '?all', or a mechanism that "
+            "matches everyone?). End it with -all so that all other hosts fail (RFC 7208 §5.1).",
+    "neutral": "Other hosts get 'neutral' ('?all'): club.test says nothing about them. End with -all.",
+    "softfail": "Other hosts get 'softfail': that is '~all'. The exercise wants a plain 'fail': '-all'.",
+}
+
+
+def _who_sent_this(system: Any) -> Feedback:
+    """14: club.test publishes SPF: out.home.test may send for it (pass), any other host fails."""
+    if _unanswered(system) or not hasattr(system, "net"):
+        return _hint("Pass the MailSystem whose zones you changed: check('14-who-sent-this', system).")
+    from smtplearn.authentication import check_spf
+    from smtplearn.authentication.dns_hooks import DNSUnavailable, txt_records
+    resolver = system.net.resolver
+    try:
+        records = [r for r in txt_records(resolver, "club.test") if r.lower().startswith(b"v=spf1")]
+    except DNSUnavailable:
+        records = []
+    if not records:
+        return _hint("club.test publishes no SPF record yet: system.net.add_record('club.test', 'TXT', "
+                     "'\"v=spf1 ...\"') (the record is TXT text starting with v=spf1, RFC 7208 §3).")
+    relay = system.net.host("out.home.test").addresses[0]
+    mine = check_spf(relay, "info@club.test", "out.home.test", resolver)
+    if mine.result != "pass":
+        return _hint(f"out.home.test gets '{mine.result}' ({mine.explanation}). Name it in the record, "
+                     "e.g. with the a:out.home.test mechanism (RFC 7208 §5.3).")
+    other = check_spf("203.0.113.66", "info@club.test", "forger.example", resolver)
+    if other.result != "fail":
+        return _hint(_SPF_OTHERS.get(other.result, f"Another host gets '{other.result}' ({other.explanation})."))
+    return _ok("out.home.test passes and every other host fails: club.test's mail can only come from its "
+               "provider's relay (RFC 7208 §4.6.2, §5.1). With DKIM and a DMARC policy, a forged From: "
+               "club.test would now be refused.")
+
+
 #: notebook name -> (what the exercise asks, checker)
 EXERCISES: dict[str, tuple[str, Callable[[Any], Feedback]]] = {
     "01-greeting": ("the SIZE limit from the EHLO reply", _greeting),
@@ -262,6 +298,7 @@ EXERCISES: dict[str, tuple[str, Callable[[Any], Feedback]]] = {
     "09-console-lab": ("a message to bob@example.org typed in the console, then QUIT", _console_lab),
     "10-mail-system": ("the server that wrote the oldest Received: line", _mail_system),
     "12-trace-and-bounces": ("the Status of the mail loop's bounce", _trace_and_bounces),
+    "14-who-sent-this": ("an SPF record for club.test: its relay passes, others fail", _who_sent_this),
 }
 
 

@@ -204,7 +204,23 @@ WRONG: dict[str, list[tuple[str, Callable[[], Any], str]]] = {
         ("the Diagnostic-Code", lambda: "smtp; 554 5.4.6 Too many hops", "only the Status"),
         ("the bounce's bytes", lambda: b"From: Mail Delivery System", "message_from_bytes"),
     ],
+    "14-who-sent-this": [
+        ("nothing passed", lambda: ..., "check('14-who-sent-this', system)"),
+        ("no record yet", lambda: club_system(), "add_record"),
+        ("the relay not named", lambda: club_system('"v=spf1 ip4:192.0.2.99 -all"'), "a:out.home.test"),
+        ("everyone allowed", lambda: club_system('"v=spf1 a:out.home.test +all"'), "-all"),
+        ("softfail for others", lambda: club_system('"v=spf1 a:out.home.test ~all"'), "'~all'"),
+    ],
 }
+
+
+def club_system(spf: str | None = None) -> Any:
+    from smtplearn.mini_internet.roles import MailSystem
+
+    system = MailSystem().authenticate_mail()
+    if spf is not None:
+        system.net.add_record("club.test", "TXT", spf)
+    return system
 
 
 def _wrong_cases() -> list[Any]:
