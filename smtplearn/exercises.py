@@ -285,6 +285,35 @@ def _who_sent_this(system: Any) -> Feedback:
                "club.test would now be refused.")
 
 
+def _international(answer: Any) -> Feedback:
+    """13: the message 'Grüße aus Köln' / 'Schöne Grüße!' as bytes an old, 7-bit server may take."""
+    from email import policy
+    from email.parser import BytesParser
+    if _unanswered(answer):
+        return _hint("Replace ... with the bytes of your message: message.as_bytes(policy=...).")
+    if isinstance(answer, str) or hasattr(answer, "as_bytes"):
+        return _hint("Pass bytes, what goes on the wire: message.as_bytes(policy=policy.SMTP).")
+    if not isinstance(answer, (bytes, bytearray)):
+        return _hint("Pass the message as bytes (message.as_bytes(policy=policy.SMTP)).")
+    head, _, body = bytes(answer).partition(b"\r\n\r\n")
+    if not head.isascii():
+        return _hint("The header section has 8-bit bytes. Headers are always ASCII without SMTPUTF8 "
+                     "(RFC 5321 §2.3.1): as_bytes(policy=policy.SMTP) writes encoded words (=?utf-8?...?=).")
+    if not body.isascii():
+        return _hint("The body has 8-bit bytes, which a server without 8BITMIME must not get (RFC 5321 §2.4). "
+                     "Use set_content(text, cte='quoted-printable') or cte='base64'.")
+    parsed = BytesParser(policy=policy.default).parsebytes(bytes(answer))
+    if str(parsed.get("Subject", "")) != "Grüße aus Köln":
+        return _hint(f"All ASCII, but the Subject decodes to {str(parsed.get('Subject', ''))!r}, "
+                     "not 'Grüße aus Köln'. Set it as normal text; the policy encodes it.")
+    text = parsed.get_body(preferencelist=("plain",))
+    content = text.get_content().strip() if text is not None else ""
+    if content != "Schöne Grüße!":
+        return _hint(f"All ASCII, but the body decodes to {content!r}, not 'Schöne Grüße!'.")
+    return _ok("Pure ASCII on the wire, and the reader still sees 'Grüße aus Köln': an encoded word in the "
+               "header, a Content-Transfer-Encoding in the body. Any server since 1982 can carry it.")
+
+
 #: notebook name -> (what the exercise asks, checker)
 EXERCISES: dict[str, tuple[str, Callable[[Any], Feedback]]] = {
     "01-greeting": ("the SIZE limit from the EHLO reply", _greeting),
@@ -298,6 +327,7 @@ EXERCISES: dict[str, tuple[str, Callable[[Any], Feedback]]] = {
     "09-console-lab": ("a message to bob@example.org typed in the console, then QUIT", _console_lab),
     "10-mail-system": ("the server that wrote the oldest Received: line", _mail_system),
     "12-trace-and-bounces": ("the Status of the mail loop's bounce", _trace_and_bounces),
+    "13-international": ("a 7-bit message with a German Subject and body", _international),
     "14-who-sent-this": ("an SPF record for club.test: its relay passes, others fail", _who_sent_this),
 }
 

@@ -204,6 +204,14 @@ WRONG: dict[str, list[tuple[str, Callable[[], Any], str]]] = {
         ("the Diagnostic-Code", lambda: "smtp; 554 5.4.6 Too many hops", "only the Status"),
         ("the bounce's bytes", lambda: b"From: Mail Delivery System", "message_from_bytes"),
     ],
+    "13-international": [
+        UNANSWERED,
+        ("a str", lambda: "Subject: Grüße aus Köln\r\n\r\nSchöne Grüße!\r\n", "bytes"),
+        ("raw UTF-8 headers", lambda: german_message(header_policy="SMTPUTF8"), "encoded words"),
+        ("an 8-bit body", lambda: german_message(cte="8bit"), "quoted-printable"),
+        ("the subject lost", lambda: german_message(subject="Gruesse aus Koeln"), "Subject decodes"),
+        ("the body lost", lambda: german_message(body="Schone Grusse!"), "body decodes"),
+    ],
     "14-who-sent-this": [
         ("nothing passed", lambda: ..., "check('14-who-sent-this', system)"),
         ("no record yet", lambda: club_system(), "add_record"),
@@ -212,6 +220,18 @@ WRONG: dict[str, list[tuple[str, Callable[[], Any], str]]] = {
         ("softfail for others", lambda: club_system('"v=spf1 a:out.home.test ~all"'), "'~all'"),
     ],
 }
+
+
+def german_message(*, header_policy: str = "SMTP", cte: str = "quoted-printable",
+                   subject: str = "Grüße aus Köln", body: str = "Schöne Grüße!") -> bytes:
+    from email import policy
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"] = "alice@home.test"
+    message["Subject"] = subject
+    message.set_content(body + "\n", cte=cte)
+    return message.as_bytes(policy=getattr(policy, header_policy))
 
 
 def club_system(spf: str | None = None) -> Any:

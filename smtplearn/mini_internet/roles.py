@@ -288,7 +288,7 @@ class MailSystem:
     def connect(self, host: str, address: str, port: int, *, local_hostname: str,
                 timeout: float = 0.0) -> Any:
         """An in-memory SMTP session with ``host``, with the handler of its role."""
-        from smtplearn.pair import Pair
+        from smtplearn import Pair  # the in-memory transport, wherever it lives
         name = host.lower()
         try:
             server = self.net.host(name)
