@@ -314,6 +314,28 @@ def _international(answer: Any) -> Feedback:
                "header, a Content-Transfer-Encoding in the body. Any server since 1982 can carry it.")
 
 
+def _starttls_auth(answer: Any) -> Feedback:
+    """11: the password inside a captured 'AUTH PLAIN AGJvYgBzd29yZGZpc2g=' line."""
+    if _unanswered(answer):
+        return _hint("Replace ... with the password, as a string: decode the base64 with base64.b64decode.")
+    if isinstance(answer, (bytes, bytearray)):
+        if bytes(answer) == b"\x00bob\x00swordfish":
+            return _hint("Decoded! The PLAIN message is authzid NUL user NUL password (RFC 4616 §2): "
+                         "take the part after the last NUL, as text.")
+        answer = bytes(answer).decode("utf-8", "replace")
+    text = str(answer)
+    if text == "swordfish":
+        return _ok("swordfish: base64 is an encoding, not encryption. Anyone who sees the line reads the "
+                   "password, which is why AUTH PLAIN belongs inside TLS (RFC 4954 §6, §14).")
+    if text.strip("\x00") == "bob\x00swordfish" or "swordfish" in text:
+        return _hint("Almost: keep only the password, the part after the last NUL (\\x00) (RFC 4616 §2).")
+    if text == "bob":
+        return _hint("bob is the user name. The password comes after the second NUL.")
+    if text.startswith("AGJv"):
+        return _hint("That is still base64. Decode it: base64.b64decode('AGJvYgBzd29yZGZpc2g=').")
+    return _hint("Decode the base64 after 'AUTH PLAIN ' and split it at the NUL octets (RFC 4616 §2).")
+
+
 #: notebook name -> (what the exercise asks, checker)
 EXERCISES: dict[str, tuple[str, Callable[[Any], Feedback]]] = {
     "01-greeting": ("the SIZE limit from the EHLO reply", _greeting),
@@ -326,6 +348,7 @@ EXERCISES: dict[str, tuple[str, Callable[[Any], Feedback]]] = {
     "08-security": ("prove the server refuses to relay", _security),
     "09-console-lab": ("a message to bob@example.org typed in the console, then QUIT", _console_lab),
     "10-mail-system": ("the server that wrote the oldest Received: line", _mail_system),
+    "11-starttls-auth": ("the password in a captured AUTH PLAIN line", _starttls_auth),
     "12-trace-and-bounces": ("the Status of the mail loop's bounce", _trace_and_bounces),
     "13-international": ("a 7-bit message with a German Subject and body", _international),
     "14-who-sent-this": ("an SPF record for club.test: its relay passes, others fail", _who_sent_this),

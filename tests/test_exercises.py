@@ -196,6 +196,13 @@ WRONG: dict[str, list[tuple[str, Callable[[], Any], str]]] = {
         ("the client's own name", lambda: "laptop.home.test", "follows 'by'"),
         ("the middle line", lambda: "out.home.test", "lowest"),
     ],
+    "11-starttls-auth": [
+        UNANSWERED,
+        ("still base64", lambda: "AGJvYgBzd29yZGZpc2g=", "b64decode"),
+        ("the user name", lambda: "bob", "second NUL"),
+        ("the decoded bytes", lambda: b"\x00bob\x00swordfish", "RFC 4616"),
+        ("user and password", lambda: "bob\x00swordfish", "only the password"),
+    ],
     "12-trace-and-bounces": [
         UNANSWERED,
         ("the first bounce's status", lambda: "5.1.1", "loop_journey"),
