@@ -41,7 +41,7 @@ def test_each_hop_prepends_one_received_line(system):
     # newest first: the MX's line on top, the MSA's at the bottom
     assert [received_parts(line)["by"] for line in journey.received()] == [
         "mx.school.test", "out.home.test", "smtp.home.test"]
-    assert "with ESMTPA" in journey.received()[-1]  # RFC 3848: A = the client authenticated
+    assert "with ESMTPSA" in journey.received()[-1]  # RFC 3848: S = over TLS, A = authenticated
 
 
 def test_final_delivery_adds_return_path_first(system):
@@ -67,6 +67,9 @@ def test_msa_wants_auth_before_mail(system):
     laptop.ehlo()
     refused = laptop.mail("alice@home.test")
     assert (refused.code, refused.enhanced) == (530, "5.7.0")
+    assert laptop.login("alice", "wonderland").code == 538  # no password before TLS (RFC 4954 §6)
+    assert laptop.starttls().code == 220
+    laptop.ehlo()
     assert laptop.login("alice", "nope").code == 535
     assert laptop.login("alice", "wonderland").code == 235
     assert laptop.mail("alice@home.test").code == 250
@@ -75,7 +78,7 @@ def test_msa_wants_auth_before_mail(system):
 def test_wrong_password_delivers_nothing(system):
     journey = system.send(TO_BOB, password="guess")
     assert journey.hops == [] and journey.delivered == {}
-    assert [r.code for r in journey.submission.transcript.replies] == [220, 250, 535, 530, 221]
+    assert [r.code for r in journey.submission.transcript.replies] == [220, 250, 220, 250, 535, 530, 221]
 
 
 @pytest.mark.parametrize(("host", "port"), [("smtp.home.test", 25), ("mx.school.test", 587),

@@ -4,7 +4,7 @@ RFC 5321 §2.3.10 names the SMTP roles (originating, relay, delivery systems);
 RFC 6409 adds the message submission agent (MSA) a mail program talks to on
 port 587. ``MailSystem`` builds a small world where each role is a host:
 
-    MUA laptop.home.test --587, AUTH--> MSA smtp.home.test --25--> relay out.home.test
+    MUA laptop.home.test --587, STARTTLS, AUTH--> MSA smtp.home.test --25--> relay out.home.test
         --MX lookup, 25--> MX mx.school.test --final delivery--> MDA: bob's mailbox
 
 ``send()`` returns a ``Journey``: every hop, the ``Received:`` line each server
@@ -247,6 +247,7 @@ class MailSystem:
         #: recipient -> the AuthenticationReport of each message an MX checked (refused ones too)
         self.verdicts: dict[str, list[Any]] = {}
         self._verdict_of: dict[str, Any] = {}  # queue id -> its AuthenticationReport
+        self._certificates: dict[str, Any] = {}  # MSA host -> its ClassCertificate
 
     # -- configuration a lesson changes -------------------------------------------------
     def role_of(self, host: str) -> Role:
@@ -288,7 +289,6 @@ class MailSystem:
     def connect(self, host: str, address: str, port: int, *, local_hostname: str,
                 timeout: float = 0.0) -> Any:
         """An in-memory SMTP session with ``host``, with the handler of its role."""
-        from smtplearn import Pair  # the in-memory transport, wherever it lives
         name = host.lower()
         try:
             server = self.net.host(name)
@@ -297,14 +297,24 @@ class MailSystem:
         server.connections += 1
         if server.behaviour.value == "down" or port != self.listens_on(name):
             raise ConnectionRefusedError(errno.ECONNREFUSED, f"nothing listens on {host}:{port}")
-        pair = Pair(self._handler(name), hostname=server.name, local_hostname=local_hostname,
-                    mailbox=server.mailbox, peer=self.address_of(local_hostname), queue_ids=server.queue_ids)
+        options = dict(hostname=server.name, local_hostname=local_hostname, mailbox=server.mailbox,
+                       peer=self.address_of(local_hostname), queue_ids=server.queue_ids)
         if self.role_of(name) is Role.MSA:
-            # The MSA offers AUTH. Here the link lives inside Python, so AUTH runs without TLS;
-            # a real MSA offers it only after STARTTLS or on port 465 (RFC 8314 §3, notebook 11).
-            pair.server.authenticator = self.users
-            pair.server.auth_without_tls = True
-        return pair
+            # The MSA offers STARTTLS (a class-CA certificate) and AUTH only inside TLS (RFC 8314 §3,
+            # RFC 4954 §6): in-memory TLS, so this works with no network (smtplearn.memory_tls)
+            from smtplearn.memory_tls import TLSPair
+            msa = TLSPair(self._handler(name), certificate=self._certificate(name), **options)
+            msa.server.authenticator = self.users
+            return msa
+        from smtplearn import Pair  # the in-memory transport, wherever it lives
+        return Pair(self._handler(name), **options)
+
+    def _certificate(self, host: str) -> Any:
+        """One class-CA certificate per submission server, made on first use (trustme)."""
+        if host not in self._certificates:
+            from smtplearn.tls import ClassCertificate
+            self._certificates[host] = ClassCertificate(names=(host,))
+        return self._certificates[host]
 
     def address_of(self, name: str) -> str:
         if name in self.clients:
@@ -350,6 +360,8 @@ class MailSystem:
                                                                          f"from <{envelope.sender}>"))
         before = self._counts()
         conv = self.connect(msa, msa, SUBMISSION_PORT, local_hostname=mua)
+        conv.ehlo()
+        conv.starttls()  # RFC 8314 §3: submission in TLS; then the session starts over (RFC 3207 §4.2)
         conv.ehlo()
         conv.login(user, password)
         conv.send_mail(envelope.sender, list(envelope.recipients), envelope.content)
