@@ -174,3 +174,13 @@ def test_a_forged_from_is_refused_in_the_session(system):
     assert journey.delivered == {}
     answer = journey.reports[0]["bob@school.test"].reply
     assert (answer.code, answer.enhanced) == (550, "5.7.1")
+
+
+def test_importing_smtplearn_loads_none_of_the_auth_libraries():
+    """The auth extra is optional and lazy: `import smtplearn` (and the mail system) stay light."""
+    import subprocess
+    import sys
+    code = ("import sys, smtplearn, smtplearn.mini_internet.roles, smtplearn.authentication; "
+            "print(sorted(m for m in ('dkim', 'spf', 'authheaders', 'authres', 'cryptography') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip() == "[]"
