@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from smtplearn.pair import Pair
+from smtplearn import Pair  # the in-memory transport (smtplearn.pair, or transports.memory after the move)
 
 __all__ = ["TLSLink", "TLSPair", "WireRecord", "record_types", "strip_starttls"]
 

@@ -104,7 +104,7 @@ class _Delegate(Handler):
         hops = count_received(message.content)
         if hops >= self.max_hops:
             # RFC 5321 §6.3: "servers MUST contain provisions for detecting and stopping trivial loops"
-            return reply("mail_loop", hops=hops)
+            return reply("mail_loop", limit=hops)
         refusal = self.gate(session, message) if self.gate is not None else None
         return refusal or self.inner.on_message(session, message)
 

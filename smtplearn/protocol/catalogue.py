@@ -162,7 +162,7 @@ _ENTRIES: dict[str, Entry] = {
                           "RFC 7489 §6.3, §10.3",
                           "Neither SPF nor DKIM passed for the domain in From:, and that domain publishes "
                           "p=reject: rejection \"SHOULD occur during the SMTP transaction\"."),
-    "mail_loop": Entry(554, "5.4.6", "Too many hops ({hops} Received: lines): a mail loop",
+    "mail_loop": Entry(554, "5.4.6", "Too many hops ({limit} Received: lines): a mail loop",
                        "RFC 5321 §6.3",
                        "The message has passed through so many servers that it must be going round "
                        "in a circle (RFC 3463 X.4.6 routing loop detected)."),
