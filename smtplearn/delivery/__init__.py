@@ -16,6 +16,7 @@ from smtplearn._lazy import lazy_exports
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     from smtplearn.delivery.connectors import Connector, TCPConnector
+    from smtplearn.delivery.envelope import OutgoingMessage, make_message
     from smtplearn.delivery.mta import deliver
     from smtplearn.delivery.report import DeliveryReport, RecipientResult, Status
 
@@ -24,6 +25,8 @@ _EXPORTS: dict[str, str] = {
     "DeliveryReport": "smtplearn.delivery.report",
     "RecipientResult": "smtplearn.delivery.report",
     "Status": "smtplearn.delivery.report",
+    "OutgoingMessage": "smtplearn.delivery.envelope",
+    "make_message": "smtplearn.delivery.envelope",
     "Connector": "smtplearn.delivery.connectors",
     "TCPConnector": "smtplearn.delivery.connectors",
 }

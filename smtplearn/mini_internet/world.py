@@ -138,7 +138,7 @@ class MiniInternet:
         return self._resolver
 
     def connect(self, host: str, address: str, port: int, *, local_hostname: str = DEFAULT_CLIENT_NAME,
-                timeout: float = 0.0) -> Any:
+                timeout: float | None = None) -> Any:
         """The connector: open an in-memory SMTP session with the server at ``address``."""
         from smtplearn.pair import Pair
         self.resolver  # noqa: B018
