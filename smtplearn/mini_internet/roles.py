@@ -25,7 +25,8 @@ from email.message import EmailMessage
 from html import escape
 from typing import Any
 
-from smtplearn.delivery.envelope import domain_of, make_envelope, strip_headers
+from smtplearn.delivery.envelope import make_message, strip_headers
+from smtplearn.mx.names import domain_of
 from smtplearn.mini_internet.world import SENDER_ADDRESS, SMTP_PORT, MiniInternet
 from smtplearn.protocol.addresses import Params
 from smtplearn.protocol.auth import Credentials
@@ -355,7 +356,7 @@ class MailSystem:
              mua: str = "laptop.home.test", msa: str = "smtp.home.test") -> Journey:
         """Submit ``message`` as a mail program does (port 587, AUTH), then let every server
         on the way do its job until the message is in a mailbox or bounced back."""
-        envelope = make_envelope(message, sender, list(recipients) if recipients is not None else None)
+        envelope = make_message(message, sender, list(recipients) if recipients is not None else None)
         journey = Journey(envelope.content, envelope.sender, Transcript(title=f"the journey of a message "
                                                                          f"from <{envelope.sender}>"))
         before = self._counts()
@@ -377,7 +378,7 @@ class MailSystem:
         recipients' MX on port 25, as any MTA on the Internet may: nobody asks for a password."""
         from smtplearn.delivery.mta import deliver
         self.clients[client.lower()] = address
-        envelope = make_envelope(message, sender, list(recipients) if recipients is not None else None)
+        envelope = make_message(message, sender, list(recipients) if recipients is not None else None)
         journey = Journey(envelope.content, envelope.sender, Transcript(title=f"a message from <{envelope.sender}> "
                                                                          f"sent by {client}"))
         before = self._counts()
