@@ -76,7 +76,8 @@ def test_spf_temperror_when_dns_fails(net):
 
 
 def test_spf_checks_the_helo_name_for_a_null_sender(net):
-    """RFC 7208 §2.4: with a null reverse-path the check uses "postmaster" at the HELO identity."""
+    """RFC 7208 §2.4: "When the reverse-path is null, this document defines the 'MAIL FROM'
+    identity to be the mailbox composed of the local-part 'postmaster' and the 'HELO' identity"."""
     assert check_spf(relay_address(net), "", "home.test", net.resolver).result == "pass"
     assert check_spf(FORGER, "", "home.test", net.resolver).result == "fail"
 
