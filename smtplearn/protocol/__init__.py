@@ -12,15 +12,16 @@ from smtplearn.protocol.data import dot_stuff, dot_unstuff
 from smtplearn.protocol.errors import LocalProtocolError, ProtocolError, RemoteProtocolError
 from smtplearn.protocol.events import Closed, Event, Exchange, MessageAccepted
 from smtplearn.protocol.handlers import Handler, LocalDelivery
-from smtplearn.protocol.limits import BareNewlinePolicy, Limits
+from smtplearn.protocol.limits import BareNewlinePolicy, BelowRFCMinimumWarning, Limits
 from smtplearn.protocol.message import Envelope, Message
 from smtplearn.protocol.replies import Reply, ReplyReader, parse_reply
 from smtplearn.protocol.server import ServerSession
-from smtplearn.protocol.states import (INITIAL_STATE, TRANSITIONS, Signal, State, Transition,
+from smtplearn.protocol.states import (INITIAL_STATE, START_STATE, TRANSITIONS, Signal, State, Transition,
                                        Trigger, Verb, allowed, allowed_verbs, state_after)
 
 __all__ = [
-    "CATALOGUE", "CODE_MEANINGS", "INITIAL_STATE", "TRANSITIONS", "BareNewlinePolicy",
+    "CATALOGUE", "CODE_MEANINGS", "INITIAL_STATE", "START_STATE", "TRANSITIONS", "BareNewlinePolicy",
+    "BelowRFCMinimumWarning",
     "ClientSession", "Closed", "Command", "Envelope", "Event", "Exchange", "Handler",
     "Limits", "LocalDelivery", "LocalProtocolError", "Message", "MessageAccepted",
     "ProtocolError", "RemoteProtocolError", "Reply", "ReplyReader", "ServerSession",

@@ -69,8 +69,9 @@ def b64decode_line(text: str) -> bytes:
     try:
         return base64.b64decode(text.encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError):
-        raise RemoteProtocolError("AUTH line is not base64", reply(
-            "syntax_error", detail="AUTH lines must be base64 (RFC 4954 section 4), or * to cancel")) from None
+        # RFC 4954 §4: "If the server cannot [BASE64] decode any client response, it MUST
+        # reject the AUTH command with a 501 reply (and an enhanced status code of 5.5.2)"
+        raise RemoteProtocolError("AUTH line is not base64", reply("auth_not_base64")) from None
 
 
 def b64encode_text(text: str) -> str:

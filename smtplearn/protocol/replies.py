@@ -99,7 +99,10 @@ class Reply:
         out = []
         for i, line in enumerate(self.lines):
             sep = " " if i == last else "-"
-            out.append(f"{self.code}{sep}{prefix}{line}".rstrip(" ") + "\r\n")
+            text = f"{self.code}{sep}{prefix}{line}".rstrip(" ")
+            if self.code == 334 and i == last and text == "334":
+                text = "334 "  # RFC 4954 §4: an empty challenge is "334 ", the space kept
+            out.append(text + "\r\n")
         return "".join(out).encode("utf-8")
 
     def __str__(self) -> str:
