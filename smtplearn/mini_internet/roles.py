@@ -80,8 +80,7 @@ def final_delivery(message: Message) -> bytes:
     message, it inserts a return-path line at the beginning of the mail data", and
     it "MAY remove Return-path header fields before adding their own".
     """
-    data = strip_headers(message.data, ("Return-Path",))
-    return f"Return-Path: <{message.mail_from}>\r\n".encode() + data
+    return message.return_path + strip_headers(message.data, ("Return-Path",))
 
 
 # ---------------------------------------------------------------- what each role decides
