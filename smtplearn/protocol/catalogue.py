@@ -36,33 +36,41 @@ class Entry:
 # RFC 5321 §4.2.3 (and the extensions' RFCs): code -> (section, meaning)
 CODE_MEANINGS = MappingProxyType({
     211: ("RFC 5321 §4.2.3", "System status or help reply."),
-    214: ("RFC 5321 §4.1.1.8", "Help text, meant for a human reader."),
+    214: ("RFC 5321 §4.2.3, §4.1.1.8", "Help text, meant for a human reader."),
     220: ("RFC 5321 §4.2.3", "Service ready: the server greets you (or is ready to start TLS)."),
     221: ("RFC 5321 §4.1.1.10", "The server is closing the connection, as you asked with QUIT."),
     235: ("RFC 4954 §6", "Authentication succeeded."),
     250: ("RFC 5321 §4.2.3", "Requested action okay, completed."),
     251: ("RFC 5321 §3.4", "User not local; the server will forward the message."),
-    252: ("RFC 5321 §3.5.3", "Cannot verify the user, but the server will accept the message and try."),
+    252: ("RFC 5321 §3.5.3, §7.3", "Cannot verify the user, but the server will accept the message and try "
+                                   "(neither yes nor no: what a site that disables VRFY or EXPN for security MUST answer)."),
     334: ("RFC 4954 §4", "Authentication continues: send the next base64 line."),
     354: ("RFC 5321 §4.1.1.4", "Go ahead: send the message, end it with <CRLF>.<CRLF>."),
     421: ("RFC 5321 §3.8", "Service not available; the server is closing the connection. Try later."),
     450: ("RFC 5321 §4.2.3", "Mailbox unavailable for now (busy, or a temporary policy such as greylisting): try later."),
     451: ("RFC 5321 §4.2.3", "Local error in processing: the server failed for now, try later."),
-    452: ("RFC 5321 §4.2.3", "Insufficient storage or too many recipients for now: try the rest later."),
-    454: ("RFC 3207 §4", "TLS (or the requested AUTH) is not available right now."),
+    452: ("RFC 5321 §4.2.3, §4.5.3.1.10",
+          "Insufficient system storage, or too many recipients in this transaction: send the rest later."),
+    454: ("RFC 3207 §4; RFC 4954 §6",
+          "TLS not available for a temporary reason, or (to AUTH) a temporary authentication failure."),
     455: ("RFC 5321 §4.2.3", "The server cannot accommodate these parameters right now."),
-    500: ("RFC 5321 §4.2.4", "Syntax error: command not recognised, or the line was too long."),
-    501: ("RFC 5321 §4.2.3", "Syntax error in the command's parameters or arguments."),
+    500: ("RFC 5321 §4.2.3, §4.2.4", "Syntax error: command not recognised, or the line was too long."),
+    501: ("RFC 5321 §4.2.3, §4.1.4", "Syntax error in the command's parameters or arguments."),
     502: ("RFC 5321 §4.2.4", "The server knows this command but does not implement it."),
-    503: ("RFC 5321 §4.1.4", "Bad sequence of commands: this command is not allowed at this point."),
+    503: ("RFC 5321 §4.2.3, §4.1.4", "Bad sequence of commands: this command is not allowed at this point."),
     504: ("RFC 5321 §4.2.3", "A command parameter is not implemented."),
     530: ("RFC 4954 §6", "Authentication required before this command."),
     534: ("RFC 4954 §6", "The authentication mechanism is too weak for this server."),
     535: ("RFC 4954 §6", "Authentication failed: wrong credentials."),
-    538: ("RFC 4954 §6", "This authentication mechanism needs an encrypted (TLS) connection."),
+    538: ("RFC 4954 §6", "This authentication mechanism needs an encrypted (TLS) connection "
+                         "(RFC 4954 keeps this code for historical purposes)."),
     550: ("RFC 5321 §4.2.3", "Not taken: mailbox unavailable, or refused by policy. Do not retry as is."),
     551: ("RFC 5321 §3.4", "User not local; try the forward-path the server gives."),
-    552: ("RFC 5321 §4.2.3", "Exceeded storage allocation: the message is too big."),
+    552: ("RFC 5321 §4.2.3, §4.5.3.1.10; RFC 1870 §6.1; RFC 3463 §3.3 (X.2.2)",
+          "Exceeded storage allocation: the message is too big for the server (RFC 1870), or the "
+          "mailbox is full (enhanced status X.2.2, a 'persistent transient failure'). Some old servers "
+          "send 552 for too many recipients; §4.5.3.1.10 says clients SHOULD treat that case as "
+          "temporary, like 452."),
     553: ("RFC 5321 §4.2.3", "Mailbox name not allowed: the address is malformed or not permitted."),
     554: ("RFC 5321 §4.2.3", "Transaction failed (or, as a greeting: no SMTP service here)."),
     555: ("RFC 5321 §4.1.1.11", "A MAIL FROM/RCPT TO parameter is not recognised or not implemented."),
@@ -74,8 +82,8 @@ _ENTRIES: dict[str, Entry] = {
     "greeting": Entry(220, None, "{hostname} ESMTP smtplearn ready", "RFC 5321 §3.1",
                       "The server's greeting: it is ready for HELO or EHLO."),
     "session_refused": Entry(554, "5.7.1", "{hostname} no SMTP service here: {detail}", "RFC 5321 §3.1",
-                             "The server refuses this session: it answers every command but QUIT with 503, "
-                             "and the client should say QUIT."),
+                             "The server refuses this session: it MUST wait for QUIT and SHOULD answer "
+                             "every other command with 503; the client ends with QUIT (§4.1.4)."),
     "helo_ok": Entry(250, None, "{hostname} greets {client}", "RFC 5321 §4.1.1.1",
                      "HELO accepted: plain SMTP, no extensions."),
     "ehlo_ok": Entry(250, None, "{hostname} greets {client}", "RFC 5321 §4.1.1.1",
@@ -96,7 +104,8 @@ _ENTRIES: dict[str, Entry] = {
                      "NOOP does nothing but get an OK: a way to check the server is alive."),
     "vrfy_cannot": Entry(252, "2.0.0", "Cannot VRFY user, but will accept message and attempt delivery",
                          "RFC 5321 §3.5.3",
-                         "VRFY is answered without confirming whether the mailbox exists (stops address harvesting)."),
+                         "VRFY is answered without confirming whether the mailbox exists (§7.3; RCPT TO "
+                         "often tells the same, so this alone does not stop address harvesting)."),
     "help": Entry(214, "2.0.0", "Commands: {commands}", "RFC 5321 §4.1.1.8",
                   "Help for humans: the commands this server knows.", more_lines=True),
     "quit": Entry(221, "2.0.0", "{hostname} closing connection", "RFC 5321 §4.1.1.10",
@@ -107,23 +116,26 @@ _ENTRIES: dict[str, Entry] = {
     "line_too_long": Entry(500, "5.5.2", "Line too long (limit {limit} octets including CRLF)",
                            "RFC 5321 §4.5.3.1.4",
                            "A command line may be at most 512 octets including the CRLF."),
-    "bad_bytes": Entry(500, "5.5.2", "Command contains {what}", "RFC 5321 §2.3.8",
-                       "Commands are text: NUL bytes and invalid UTF-8 are not allowed."),
+    "bad_bytes": Entry(500, "5.5.2", "Command contains {what}", "RFC 5321 §2.4, §2.3.8; RFC 6531 §3.3",
+                       "Commands are ASCII text (UTF-8 only in SMTPUTF8 addresses): a NUL, a lone CR or LF, "
+                       "or invalid UTF-8 cannot be part of one (§2.4: \"500 syntax error - invalid character\")."),
     "bare_lf_command": Entry(500, "5.5.2", "Command line must end with CRLF, not a bare LF (use nc -C)",
                              "RFC 5321 §2.3.8",
-                             "Lines end with CR LF; a server must not take anything else as a line end."),
-    "syntax_error": Entry(501, "5.5.4", "Syntax error: {detail}", "RFC 5321 §4.1",
+                             "Lines end with CR LF; §2.3.8: implementations MUST NOT recognize anything else as "
+                             "a line end (§4.1.1.4 says so of bare LF for servers)."),
+    "syntax_error": Entry(501, "5.5.4", "Syntax error: {detail}", "RFC 5321 §4.2.3, §4.1.4",
                           "The command is known but its argument is malformed."),
     "bad_address": Entry(501, "5.1.3", "Bad address syntax: {detail}", "RFC 5321 §4.1.2; RFC 3463 §3.2",
                          "The recipient address does not follow RFC 5321 §4.1.2 syntax "
                          "(X.1.3: bad destination mailbox address syntax)."),
-    "address_too_long": Entry(501, "5.1.3", "Address too long: {detail}", "RFC 5321 §4.5.3.1",
+    "address_too_long": Entry(501, "5.1.3", "Address too long: {detail}", "RFC 5321 §4.5.3.1.1-§4.5.3.1.3",
                               "Local part at most 64 octets, domain 255, whole path 256."),
     "bad_sender_address": Entry(501, "5.1.7", "Bad sender address syntax: {detail}",
                                 "RFC 5321 §4.1.2; RFC 3463 §3.2",
                                 "The sender address does not follow RFC 5321 §4.1.2 syntax "
                                 "(X.1.7: bad sender's mailbox address syntax)."),
-    "sender_address_too_long": Entry(501, "5.1.7", "Sender address too long: {detail}", "RFC 5321 §4.5.3.1",
+    "sender_address_too_long": Entry(501, "5.1.7", "Sender address too long: {detail}",
+                                     "RFC 5321 §4.5.3.1.1-§4.5.3.1.3",
                                      "Local part at most 64 octets, domain 255, whole path 256."),
     "bad_helo_name": Entry(501, "5.5.4", "{verb} needs an ASCII domain name (A-labels, xn--...) "
                            "or an address literal, e.g. {verb} client.example.org",
@@ -137,10 +149,11 @@ _ENTRIES: dict[str, Entry] = {
                              "The server knows this command but does not offer it."),
     "expn_disabled": Entry(252, "2.0.0", "Cannot EXPN: lists are not expanded here", "RFC 5321 §7.3",
                            "EXPN is disabled for security (it would hand list members to spammers); "
-                           "§7.3 says a server that does so MUST answer 252, neither yes nor no."),
+                           "§7.3: a site that disables it for security MUST answer 252, neither yes nor no."),
     "bad_sequence": Entry(503, "5.5.1", "{verb} is not allowed {where}; allowed now: {allowed}",
                           "RFC 5321 §4.1.4",
-                          "Commands must come in order: HELO/EHLO, MAIL, RCPT, DATA."),
+                          "Commands must come in order: HELO/EHLO, MAIL, RCPT, DATA (NOOP, HELP, EXPN, VRFY "
+                          "and RSET may come at any time)."),
     "param_not_implemented": Entry(504, "5.5.4", "Parameter value not implemented: {param}",
                                    "RFC 5321 §4.2.3",
                                    "The parameter is known but this value of it is not supported."),
@@ -152,7 +165,7 @@ _ENTRIES: dict[str, Entry] = {
                                  "RFC 5321 §4.5.3.1.10",
                                  "The server takes at most this many recipients per message; send the rest in another transaction."),
     "size_exceeded": Entry(552, "5.3.4", "Message size exceeds fixed limit of {limit} octets",
-                           "RFC 1870 §6",
+                           "RFC 1870 §4, §6.1",
                            "The message (declared with SIZE= or actually sent) is bigger than the server accepts."),
     "data_line_too_long": Entry(554, "5.6.0", "Message refused: a line is longer than {limit} octets",
                                 "RFC 5321 §4.5.3.1.6",
@@ -168,19 +181,22 @@ _ENTRIES: dict[str, Entry] = {
                                 "Addresses with non-ASCII characters need the SMTPUTF8 parameter on MAIL."),
     # --- policy (handlers) -------------------------------------------------------
     "relay_denied": Entry(550, "5.7.1", "Relaying denied: {domain} is not a local domain",
-                          "RFC 5321 §3.6.2, §7.1",
-                          "This server only accepts mail for its own domains; it is not an open relay."),
+                          "RFC 5321 §3.6.2, §7.9",
+                          "This server only accepts mail for its own domains; it is not an open relay "
+                          "(§3.6.2, §7.9: a relay refused for policy reasons SHOULD get 550)."),
     "no_such_user": Entry(550, "5.1.1", "No such user: <{address}>", "RFC 5321 §4.2.3",
                           "The mailbox does not exist here."),
     "sender_refused": Entry(550, "5.7.1", "Sender <{address}> refused", "RFC 5321 §4.2.3",
                             "The server's policy refuses mail from this sender."),
-    "greylisted": Entry(450, "4.2.0", "Greylisted, please try again later", "RFC 5321 §4.5.4.1",
-                        "Greylisting: a temporary refusal that real senders retry and spam robots often do not."),
+    "greylisted": Entry(450, "4.2.0", "Greylisted, please try again later", "RFC 6647; RFC 5321 §4.5.4.1",
+                        "Greylisting (RFC 6647): a temporary refusal that real senders retry and spam robots "
+                        "often do not; §4.5.4.1: the sender MUST wait before retrying (SHOULD be 30 minutes or more)."),
     "temporary_failure": Entry(451, "4.3.0", "Temporary local problem, please try again later",
                                "RFC 5321 §4.2.3",
                                "Something failed on the server for now; the sender keeps the message and retries."),
     "message_refused": Entry(554, "5.6.0", "Message refused: {detail}", "RFC 5321 §4.2.5",
-                             "The server refuses this message for good; the sender must bounce it."),
+                             "The server refuses this message for good; the sender keeps responsibility for "
+                             "it and returns it to the reverse-path (a bounce)."),
     "dmarc_reject": Entry(550, "5.7.1", "Message refused: {domain} asks to reject mail that fails DMARC",
                           "RFC 7489 §6.3, §10.3",
                           "Neither SPF nor DKIM passed for the domain in From:, and that domain publishes "
@@ -190,7 +206,7 @@ _ENTRIES: dict[str, Entry] = {
                        "The message has passed through so many servers that it must be going round "
                        "in a circle (RFC 3463 X.4.6 routing loop detected)."),
     # --- closing the channel (§3.8) ----------------------------------------------
-    "closing_timeout": Entry(421, "4.4.2", "{hostname} timeout, closing connection", "RFC 5321 §4.5.3.2",
+    "closing_timeout": Entry(421, "4.4.2", "{hostname} timeout, closing connection", "RFC 5321 §4.5.3.2.7, §3.8",
                              "The client was silent too long; the server gives up (§3.8)."),
     "closing_shutdown": Entry(421, "4.3.2", "{hostname} shutting down, closing connection", "RFC 5321 §3.8",
                               "The server is stopping; any message not yet answered with 250 is not taken."),
@@ -201,8 +217,8 @@ _ENTRIES: dict[str, Entry] = {
     "closing_auth_failures": Entry(421, "4.7.0", "{hostname} too many failed authentications, closing connection",
                                    "RFC 4954 §9; RFC 5321 §7.8",
                                    "Password guessing: after repeated failed AUTH attempts the server "
-                                   "closes the connection (RFC 4954 leaves the number to the server, at least 3)."),
-    "closing_busy": Entry(421, "4.3.2", "{hostname} too many connections, try again later", "RFC 5321 §3.8",
+                                   "closes the connection (RFC 4954 §9: not until at least 3 attempts failed)."),
+    "closing_busy": Entry(421, "4.3.2", "{hostname} too many connections, try again later", "RFC 5321 §4.2.3, §3.8",
                           "The server has as many clients as it takes; come back later."),
     # --- STARTTLS (RFC 3207) and AUTH (RFC 4954) ----------------------------------
     "tls_ready": Entry(220, "2.0.0", "Ready to start TLS", "RFC 3207 §4",
