@@ -1,4 +1,4 @@
-"""STARTTLS in memory (smtplearn.memory_tls, notebook 11): ssl.MemoryBIO/SSLObject between our
+"""STARTTLS in memory (Pair(tls=...), smtplearn.transports.memory_tls, notebook 11): ssl.MemoryBIO/SSLObject between our
 client and our server, checked against the same conversation over real TCP with the same
 certificates, plus the attacks the lesson shows (command injection, STRIPTLS, a wrong certificate)."""
 from __future__ import annotations
@@ -10,9 +10,9 @@ import pytest
 pytest.importorskip("trustme")
 
 import smtplearn  # noqa: E402
-from smtplearn.memory_tls import TLSPair, record_types, strip_starttls  # noqa: E402
+from smtplearn.transports.memory_tls import record_types, strip_starttls  # noqa: E402
 from smtplearn.protocol import ServerSession  # noqa: E402
-from smtplearn.tls import ClassCertificate  # noqa: E402
+from smtplearn.transports.tls import ClassCertificate  # noqa: E402
 
 USERS = {"alice": "wonderland"}
 MESSAGE = "Subject: secret plans\r\n\r\nMeet at noon.\r\n"
@@ -42,7 +42,7 @@ def steps(transcript) -> list[tuple[str, int, str | None]]:  # type: ignore[no-u
 def test_memory_tls_matches_tls_over_tcp(certificate):
     """The same conversation, same certificates: in memory and over TCP the commands, replies and
     the agreed TLS version and cipher are the same."""
-    pair = TLSPair(hostname="mx.example.org", certificate=certificate, users=USERS)
+    pair = smtplearn.Pair(hostname="mx.example.org", tls=certificate, users=USERS)
     converse(pair)
     server = smtplearn.Server(hostname="mx.example.org", certificate=certificate, users=USERS).start()
     try:
@@ -59,7 +59,7 @@ def test_memory_tls_matches_tls_over_tcp(certificate):
 
 
 def test_the_wire_carries_ciphertext_only(certificate):
-    pair = TLSPair(hostname="mx.example.org", certificate=certificate, users=USERS)
+    pair = smtplearn.Pair(hostname="mx.example.org", tls=certificate, users=USERS)
     converse(pair)
     protected = [r for r in pair.wire.records if r.stage == "protected"]
     assert protected and all(record_types(r.ciphertext) and set(record_types(r.ciphertext)) == {"encrypted"}
@@ -75,7 +75,7 @@ def test_after_starttls_the_session_starts_over(certificate):
     """RFC 3207 §4.2: "Upon completion of the TLS handshake, the SMTP protocol is reset to the
     initial state" and "A server MUST NOT return the STARTTLS extension in response to an EHLO
     command received after a TLS handshake has completed"."""
-    pair = TLSPair(hostname="mx.example.org", certificate=certificate, users=USERS)
+    pair = smtplearn.Pair(hostname="mx.example.org", tls=certificate, users=USERS)
     pair.ehlo()
     assert "STARTTLS" in pair.extensions and "AUTH" not in pair.extensions
     assert pair.starttls().code == 220
@@ -87,7 +87,7 @@ def test_after_starttls_the_session_starts_over(certificate):
 def test_auth_before_tls_gets_538(certificate):
     """RFC 4954 §6: 538 "indicates that the selected authentication mechanism may only be used
     when the underlying SMTP connection is encrypted"."""
-    pair = TLSPair(hostname="mx.example.org", certificate=certificate, users=USERS)
+    pair = smtplearn.Pair(hostname="mx.example.org", tls=certificate, users=USERS)
     pair.ehlo()
     answer = pair.login("alice", "wonderland")
     assert (answer.code, answer.enhanced) == (538, "5.7.11")
@@ -108,7 +108,7 @@ def test_commands_buffered_with_starttls_are_discarded():
 def test_striptls_leaves_the_client_in_clear_text(certificate):
     """RFC 3207 §6: "A man-in-the-middle attack can be launched by deleting the '250 STARTTLS'
     response from the server. This would cause the client not to try to start a TLS session."."""
-    pair = TLSPair(hostname="mx.example.org", certificate=certificate, on_path=strip_starttls)
+    pair = smtplearn.Pair(hostname="mx.example.org", tls=certificate, on_path=strip_starttls)
     pair.ehlo()
     assert "STARTTLS" not in pair.extensions and "ENHANCEDSTATUSCODES" in pair.extensions
     assert str(pair.transcript.turns[-1].reply).splitlines()[-1] == "250 HELP"  # still a well-formed reply
@@ -124,7 +124,7 @@ def test_strip_starttls_keeps_other_lines():
 
 def test_a_certificate_from_another_ca_fails_verification(certificate):
     stranger = ClassCertificate(names=("mx.example.org",))  # a CA the client does not trust
-    pair = TLSPair(hostname="mx.example.org", certificate=stranger, client_context=certificate.client_context())
+    pair = smtplearn.Pair(hostname="mx.example.org", tls=stranger, client_context=certificate.client_context())
     pair.ehlo()
     with pytest.raises(ssl.SSLCertVerificationError, match="certificate verify failed"):
         pair.starttls()
@@ -132,7 +132,20 @@ def test_a_certificate_from_another_ca_fails_verification(certificate):
 
 
 def test_a_certificate_for_another_name_fails_verification(certificate):
-    pair = TLSPair(hostname="mx.other.example", certificate=certificate)
+    pair = smtplearn.Pair(hostname="mx.other.example", tls=certificate)
     pair.ehlo()
     with pytest.raises(ssl.SSLCertVerificationError, match="mismatch|doesn't match"):
         pair.starttls()
+
+
+def test_pair_tls_true_makes_its_own_class_certificate():
+    pair = smtplearn.Pair(hostname="mx.school.test", tls=True)
+    pair.ehlo()
+    pair.starttls()
+    assert pair.tls.link.client.getpeercert()["subjectAltName"] == (("DNS", "mx.school.test"),)
+
+
+def test_a_pair_without_tls_offers_no_starttls():
+    pair = smtplearn.Pair()
+    pair.ehlo()
+    assert "STARTTLS" not in pair.extensions and pair.starttls().code == 502 and len(pair.wire) == 0

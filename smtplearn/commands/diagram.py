@@ -34,7 +34,7 @@ def demo_transcript():  # type: ignore[no-untyped-def]
     """A short session that shows every reply class: the README's sequence diagram."""
     from datetime import datetime, timezone
 
-    from smtplearn.pair import Pair
+    from smtplearn.transports.memory import Pair
     pair = Pair(clock=lambda: datetime(2024, 1, 1, tzinfo=timezone.utc))
     pair.ehlo()
     pair.send_line("RCPT TO:<bob@example.org>")  # out of order: 503

@@ -85,6 +85,13 @@ def body_lines_of(sent: bytes, size: int, keep: int) -> list[str]:
     return shown + ["."]
 
 
+def is_greeting(turn: Any) -> bool:
+    """True for the server's greeting: the turn where the client sent nothing (§3.1). A line
+    the server could not parse (``HELLO x`` -> 500) has no trigger either, but it was sent."""
+    trigger = turn.trigger
+    return (trigger is None and not turn.sent) or getattr(trigger, "name", "") == "CONNECT"
+
+
 def sequence_rows(transcript: Transcript, *, body_lines: int = 3, width: int = 72) -> SequenceModel:
     """The transcript as rows, in time order, every wire text made printable and wrapped."""
     from smtplearn.transcript import Note
@@ -100,7 +107,7 @@ def sequence_rows(transcript: Transcript, *, body_lines: int = 3, width: int = 7
                             number, entry.time, full=entry.text))
             continue
         client, server, sent = entry.client, entry.server, entry.sent
-        if entry.trigger is None:
+        if is_greeting(entry):
             rows.append(Row(RowKind.CONNECT, client, server, ("(connect)",), number, entry.time))
         elif entry.trigger is Signal.END_OF_DATA:
             text = body_lines_of(sent, entry.exchange.size, body_lines)

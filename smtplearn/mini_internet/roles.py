@@ -36,6 +36,7 @@ from smtplearn.protocol.message import Message
 from smtplearn.protocol.replies import Reply
 from smtplearn.protocol.server import ServerSession
 from smtplearn.transcript import Note, Transcript, Turn
+from smtplearn.transports.memory import Pair
 
 __all__ = ["Role", "MailSystem", "Journey", "Hop", "SUBMISSION_PORT", "SUBMISSIONS_PORT",
            "MAX_HOPS", "count_received", "final_delivery"]
@@ -301,18 +302,14 @@ class MailSystem:
                        peer=self.address_of(local_hostname), queue_ids=server.queue_ids)
         if self.role_of(name) is Role.MSA:
             # The MSA offers STARTTLS (a class-CA certificate) and AUTH only inside TLS (RFC 8314 §3,
-            # RFC 4954 §6): in-memory TLS, so this works with no network (smtplearn.memory_tls)
-            from smtplearn.memory_tls import TLSPair
-            msa = TLSPair(self._handler(name), certificate=self._certificate(name), **options)
-            msa.server.authenticator = self.users
-            return msa
-        from smtplearn import Pair  # the in-memory transport, wherever it lives
+            # RFC 4954 §6): TLS in memory (transports/memory_tls.py), so this works with no network
+            options.update(tls=self._certificate(name), users=self.users.users)
         return Pair(self._handler(name), **options)
 
     def _certificate(self, host: str) -> Any:
         """One class-CA certificate per submission server, made on first use (trustme)."""
         if host not in self._certificates:
-            from smtplearn.tls import ClassCertificate
+            from smtplearn.transports.tls import ClassCertificate
             self._certificates[host] = ClassCertificate(names=(host,))
         return self._certificates[host]
 

@@ -19,7 +19,7 @@ from html import escape
 from typing import Any
 
 from smtplearn.conversation import DEFAULT_CLIENT_NAME
-from smtplearn.mailbox import Mailbox
+from smtplearn.transports.mailbox import Mailbox
 from smtplearn.mini_internet.hosts import Behaviour, MiniHost
 
 __all__ = ["MiniInternet", "SMTP_PORT"]
@@ -140,7 +140,7 @@ class MiniInternet:
     def connect(self, host: str, address: str, port: int, *, local_hostname: str = DEFAULT_CLIENT_NAME,
                 timeout: float | None = None) -> Any:
         """The connector: open an in-memory SMTP session with the server at ``address``."""
-        from smtplearn.pair import Pair
+        from smtplearn.transports.memory import Pair
         self.resolver  # noqa: B018
         # the server at that address: the one called ``host`` if several names share the address;
         # for relay=(name, port) the "address" is a name, as a socket would resolve it

@@ -124,15 +124,15 @@ def render_graph(result: MXResult) -> graphviz.Digraph:
                                          "fontname": "Helvetica"},
                              node_attr={"fontname": "Helvetica", "fontsize": "11"},
                              edge_attr={"fontname": "Helvetica", "fontsize": "10"})
-    graph.node("domain", esc(result.unicode_domain), shape="box", style="rounded,filled", fillcolor="lightgrey")
+    graph.node("domain", esc(result.unicode_domain), shape="box", style="rounded,filled", fillcolor="#eaeef2")
     origin = "domain"
     if result.followed_cname:
         graph.node("canonical", esc(result.canonical_name), shape="box", style="rounded")
         graph.edge("domain", "canonical", label="CNAME", style="dashed")
         origin = "canonical"
     if result.null_mx:
-        graph.node("null", "MX 0 .\\nnull MX: accepts no mail", shape="octagon", color="red", fontcolor="red")
-        graph.edge(origin, "null", label="MX 0 .", color="red")
+        graph.node("null", "MX 0 .\\nnull MX: accepts no mail", shape="octagon", color="#cf222e", fontcolor="#cf222e")
+        graph.edge(origin, "null", label="MX 0 .", color="#cf222e")
         return graph
     for position, host in enumerate(result.hosts, 1):
         node = f"host{position}"
@@ -147,6 +147,6 @@ def render_graph(result: MXResult) -> graphviz.Digraph:
             graph.node(f"{node}_{index}", esc(address), shape="ellipse")
             graph.edge(node, f"{node}_{index}", label="A" if address in host.ipv4 else "AAAA")
         if not host.addresses:
-            graph.node(f"{node}_none", "no address", shape="plaintext", fontcolor="red")
-            graph.edge(node, f"{node}_none", style="dotted", color="red")
+            graph.node(f"{node}_none", "no address", shape="plaintext", fontcolor="#cf222e")  # WCAG AA: 5.4:1
+            graph.edge(node, f"{node}_none", style="dotted", color="#cf222e")
     return graph

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from smtplearn.mx.names import normalise_domain, to_unicode
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
-    import graphviz
+    from smtplearn.diagrams import Diagram
 
 __all__ = [
     "DNSTimeout", "DomainNotFound", "MXHost", "MXLookupError", "MXResult", "NameserversFailed",
@@ -146,11 +146,14 @@ class MXResult:
 
         return render_html(self)
 
-    def graph(self) -> graphviz.Digraph:
-        """domain → MX hosts (labelled with preference) → addresses."""
-        from smtplearn.mx.display import render_graph
+    def graph(self) -> Diagram:
+        """domain → MX hosts (labelled with preference) → addresses: a ``Diagram`` like every
+        picture of the package (it fits its column and says what it shows to a screen reader)."""
+        from smtplearn.diagrams import Diagram
+        from smtplearn.mx.display import render_graph, summary
 
-        return render_graph(self)
+        return Diagram(render_graph(self).source, str(self), name="MX graph",
+                       label=f"MX graph of {self.unicode_domain}: {summary(self)}")
 
 
 # ---------------------------------------------------------------- the lookup

@@ -25,18 +25,25 @@ STYLE = """<style>
 .smtplearn-state-badge { display:inline-block; padding:2px 10px; border-radius:12px;
   background:#ddf4ff; color:#0550ae; font-weight:600; font-family:monospace; }
 .smtplearn-panel { border:1px solid #d0d7de; border-radius:6px; padding:6px; background:#fff; }
-.smtplearn-panel-title { font-size:12px; color:#57606a; margin-bottom:4px; }
-.smtplearn-svg svg { max-width:100%; height:auto; }
+.smtplearn-panel-title { font-size:13px; color:#57606a; margin-bottom:4px; }
+.smtplearn-svg svg { max-width:100%; height:auto; display:block; }
+.smtplearn-pictures { display:flex; flex-flow:row wrap; gap:8px; align-items:flex-start; }
+.smtplearn-pictures > * { flex:1 1 600px; min-width:0; }
+.smtplearn-widget button:focus-visible, .smtplearn-widget input:focus-visible {
+  outline:2px solid #0969da; outline-offset:1px; }
 .smtplearn-scroll { max-height:480px; overflow:auto; display:flex; flex-direction:column-reverse; }
 .smtplearn-sent { font-family:monospace; color:#24292f; }
 .smtplearn-error { color:#cf222e; }
-.smtplearn-hint { color:#57606a; font-size:12px; }
+.smtplearn-hint { color:#57606a; font-size:13px; }
 .smtplearn-cmd button, button.smtplearn-cmd { font-family:monospace; font-weight:600; }
 </style>"""
 
 
 def svg_text(diagram: Any) -> str:
     """The SVG markup of a diagram object (graphviz, or anything with an SVG display)."""
+    from smtplearn.diagrams import Diagram
+    if isinstance(diagram, Diagram):
+        return diagram.svg()  # ours: fits its column, with its text alternative
     for method in ("_repr_image_svg_xml", "_repr_svg_"):
         if hasattr(diagram, method):
             svg = getattr(diagram, method)()
@@ -61,8 +68,12 @@ def _strip_prolog(svg: str | bytes) -> str:
 
 def diagram_panel(title: str, draw: Callable[[], Any], css_class: str, *, scroll: bool = False) -> str:
     """A titled panel holding ``draw()``'s picture, or the reason it could not be drawn."""
+    from smtplearn.diagrams.render import accessible_svg
     try:
-        body = f'<div class="smtplearn-svg {css_class}">{svg_text(draw())}</div>'
+        svg = svg_text(draw())
+        if 'role="img"' not in svg[:svg.find(">")]:  # a graphviz picture: give it its text alternative
+            svg = accessible_svg(svg, title, fit=True)
+        body = f'<div class="smtplearn-svg {css_class}">{svg}</div>'
     except Exception as exc:  # a picture failing must not break the console: say why instead
         body = (f'<div class="smtplearn-error {css_class}-error">Could not draw this diagram: '
                 f'{escape(str(exc) or type(exc).__name__)}</div>')
@@ -83,3 +94,19 @@ def message_view(sent: str | None, text: str, *, error: bool = False) -> str:
     shown = f'<div class="smtplearn-sent">C: {escape(sent)}</div>' if sent is not None else ""
     kind = "smtplearn-error" if error else "smtplearn-hint"
     return f'<div class="smtplearn-reply">{shown}<div class="{kind}">{escape(text)}</div></div>'
+
+
+def picture_layout() -> Any:
+    """The layout of one picture in a ``pictures`` row: at least 600 px, or the whole row."""
+    import ipywidgets as widgets
+    return widgets.Layout(flex="1 1 600px", min_width="0")
+
+
+def pictures(*children: Any) -> Any:
+    """A row of pictures that wraps: side by side where the column is wide enough for each
+    at a readable size, one above the other in a notebook column (~850 px)."""
+    import ipywidgets as widgets
+    box = widgets.Box(list(children), layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start",
+                                                            width="100%"))
+    box.add_class("smtplearn-pictures")
+    return box

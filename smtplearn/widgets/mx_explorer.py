@@ -23,7 +23,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from smtplearn.mx.resolver import describe_resolver
-from smtplearn.widgets._views import STYLE, diagram_panel
+from smtplearn.widgets._views import STYLE, diagram_panel, pictures
 
 #: how often the "looking up…" label counts the seconds
 TICK = 0.25
@@ -62,9 +62,11 @@ class MXExplorer(widgets.VBox):
         self.button.on_click(lambda _: self.start())
         self.status = widgets.HTML()
         self.status.add_class("smtplearn-mx-status")
-        self.table = widgets.HTML(layout=widgets.Layout(width="55%"))
+        # the table keeps its own width (it never slides under the graph); the graph takes
+        # the rest of the row, or a row of its own in a narrow column
+        self.table = widgets.HTML(layout=widgets.Layout(flex="0 1 auto", max_width="100%", overflow="auto"))
         self.table.add_class("smtplearn-mx-table")
-        self.graph = widgets.HTML(layout=widgets.Layout(width="45%"))
+        self.graph = widgets.HTML(layout=widgets.Layout(flex="1 1 360px", min_width="0"))
         self.graph.add_class("smtplearn-mx-graph")
         where = ("asking " + describe_resolver(resolver) if resolver is not None
                  else "asking the DNS server SMTPLEARN_NAMESERVER names, or your computer's resolver")
@@ -72,7 +74,7 @@ class MXExplorer(widgets.VBox):
             widgets.HTML(f'{STYLE}<span class="smtplearn-title">MX explorer</span> '
                          f'<span class="smtplearn-hint">{escape(where)}</span>'),
             widgets.HBox([self.domain, self.button, self.status], layout=widgets.Layout(align_items="center")),
-            widgets.HBox([self.table, self.graph]),
+            pictures(self.table, self.graph),
         ])
         self.add_class("smtplearn-widget")
         self.add_class("smtplearn-mx-explorer")

@@ -7,23 +7,23 @@ flight of ciphertext as a ``WireRecord``, next to the plaintext it carried, so a
 lesson shows what an eavesdropper sees beside what the two ends see. No port is
 opened, so it works on Binder too.
 
-``TLSPair`` is ``smtplearn.Pair`` with STARTTLS (RFC 3207) and, once TLS is on,
-AUTH (RFC 4954): certificates come from the class CA (``smtplearn.tls``).
-``on_path`` puts an attacker between the two while the connection is still in
-clear text (the STRIPTLS lesson); once TLS is on it can only pass bytes along.
+``Pair(tls=True)`` (transports/memory.py) keeps a ``MemoryTLS``: STARTTLS (RFC 3207)
+and, once TLS is on, AUTH (RFC 4954), with certificates from the class CA
+(``transports/tls.py``). ``on_path`` puts an attacker between the two while the
+connection is still in clear text (the STRIPTLS lesson); once TLS is on it can only
+pass bytes along.
 """
 
 from __future__ import annotations
 
 import ssl
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from smtplearn import Pair  # the in-memory transport (smtplearn.pair, or transports.memory after the move)
 
-__all__ = ["TLSLink", "TLSPair", "WireRecord", "record_types", "strip_starttls"]
+__all__ = ["MemoryTLS", "TLSLink", "WireRecord", "WireView", "record_types", "strip_starttls"]
 
 #: the content type, the first octet of every TLS record (RFC 8446 §5.1; RFC 5246 §6.2.1)
 RECORD_TYPES = {20: "change_cipher_spec", 21: "alert", 22: "handshake", 23: "application_data"}
@@ -153,60 +153,48 @@ def strip_starttls(data: bytes) -> bytes:
     return b"\r\n".join(kept)
 
 
-class TLSPair(Pair):
-    """``Pair`` whose server offers STARTTLS (and AUTH once TLS is on), all in memory.
+class MemoryTLS:
+    """The TLS side of one in-memory connection: certificates, the link once started, an attacker.
 
-    >>> pair = TLSPair(users={"alice": "wonderland"})       # doctest: +SKIP
-    >>> pair.ehlo(); pair.starttls(); pair.ehlo(); pair.login("alice", "wonderland")
+    ``Pair(tls=True)`` keeps one of these and passes every byte through it: before STARTTLS
+    the bytes go as they are (past ``on_path``, if an attacker sits there); after it they are
+    encrypted at one end and decrypted at the other, and every flight is kept in ``wire``.
     """
 
-    def __init__(self, *args: Any, certificate: Any = None, client_context: ssl.SSLContext | None = None,
-                 users: Mapping[str, str] | None = None,
-                 on_path: Callable[[bytes], bytes] | None = None, **kwargs: Any) -> None:
-        self.link: TLSLink | None = None
-        #: an attacker on the path: edits what the server sends while it is still clear text
-        self.on_path = on_path
-        super().__init__(*args, **kwargs)  # greets: _take runs already
+    def __init__(self, server_name: str, client_name: str, *, certificate: Any = None,
+                 client_context: ssl.SSLContext | None = None,
+                 on_path: Callable[[bytes], bytes] | None = None) -> None:
         if certificate is None:
-            from smtplearn.tls import ClassCertificate
-            certificate = ClassCertificate(names=(self.server_name,))
+            from smtplearn.transports.tls import ClassCertificate
+            certificate = ClassCertificate(names=(server_name,))
+        self.server_name, self.client_name = server_name, client_name
         self.certificate = certificate
         #: what the client trusts; by default the class CA, with host name checks
         self.client_context = client_context or certificate.client_context()
-        # the server session's own switches (RFC 3207, RFC 4954): offer STARTTLS, check passwords
-        self.server.tls_available = True
-        if users:
-            from smtplearn.protocol.auth import Credentials
-            self.server.authenticator = Credentials(dict(users))
+        #: an attacker on the path: edits what the server sends while it is still clear text
+        self.on_path = on_path
+        self.link: TLSLink | None = None
 
-    # -- the transport, with TLS in the middle once it is on ----------------------------
-    def _take(self, events: list[Any]) -> None:
-        before = len(self._replies)
-        super()._take(events)
-        clear = bytes(self._replies[before:])
-        del self._replies[before:]
+    def to_client(self, data: bytes) -> bytes:
+        """What the client receives when the server sends ``data``."""
         if self.link is not None:
-            self._replies += self.link.server_sends(clear)
-        else:
-            self._replies += self.on_path(clear) if self.on_path and clear else clear
+            return self.link.server_sends(data)
+        return self.on_path(data) if self.on_path and data else data
 
-    def _write(self, data: bytes) -> None:
-        if self.link is None:
-            return super()._write(data)
-        self._take(self.server.receive_data(self.link.client_sends(data)))
+    def to_server(self, data: bytes) -> bytes:
+        """What the server receives when the client sends ``data``."""
+        return self.link.client_sends(data) if self.link is not None else data
 
-    def _start_tls(self) -> str:
-        """After the server's 220 to STARTTLS: the handshake, then a fresh session (RFC 3207 §4.2)."""
+    def start(self, note: Callable[..., Any]) -> str:
+        """The handshake after the server's 220 to STARTTLS; each flight is ``note``d as a TLS step."""
         link = TLSLink(self.client_context, self.certificate.server_context(), server_hostname=self.server_name,
                        client_name=self.client_name, server_name=self.server_name)
         try:
             link.handshake()
         finally:
             for flight in link.records:
-                self.transcript.note(f"TLS handshake, {flight.summary(8)}", source=flight.sender,
-                                     target=flight.receiver, kind="tls")
+                note(f"TLS handshake, {flight.summary(8)}", source=flight.sender, target=flight.receiver, kind="tls")
         self.link = link
-        self.server.tls_started()
         return f"{link.describe()}; every byte from here on is encrypted (pair.wire shows them)"
 
     @property
