@@ -183,3 +183,19 @@ def test_header_view_explains_trace_fields_and_escapes(system):
     assert html.count("<details>") == 4  # Return-Path and three Received lines
     assert "a claim" in html and "an observation" in html
     assert repr(HeaderView(stored)).startswith("* Return-Path: <alice@home.test>")
+
+
+def test_a_careful_mail_program_stops_when_starttls_is_stripped(system):
+    """RFC 8314 §5.2: an MUA requiring confidentiality "MUST NOT attempt to perform any operation
+    other than capability discovery, or STARTTLS ... unless the minimum level of confidentiality
+    is provided by that connection"."""
+    from smtplearn.transports.memory_tls import strip_starttls
+    system.on_path["smtp.home.test"] = strip_starttls
+    careful = system.send(TO_BOB)
+    assert careful.problem and careful.hops == [] and careful.delivered == {}
+    assert [t.command.verb.value for t in careful.submission.transcript.turns if t.command] == ["EHLO", "QUIT"]
+    careless = system.send(TO_BOB, require_tls=False)
+    sent = [t.sent for t in careless.submission.transcript.turns]
+    assert any(line.startswith(b"AUTH PLAIN ") for line in sent)  # the password crossed in clear ...
+    assert careless.delivered == {}  # ... and still nothing was accepted: 538, then 530 to MAIL
+    assert [r.code for r in careless.submission.transcript.replies][2:4] == [538, 530]

@@ -172,6 +172,8 @@ class Journey:
     dsns: list[EmailMessage] = field(default_factory=list)
     #: the submission's replies (EHLO, AUTH, MAIL, ...), for the lesson on port 587
     submission: Any = None
+    #: why the mail program gave up before submitting, if it did
+    problem: str = ""
 
     def final(self, recipient: str | None = None) -> EmailMessage:
         """The message as the recipient's mailbox holds it, parsed with ``email``."""
@@ -193,6 +195,8 @@ class Journey:
     def __repr__(self) -> str:
         lines = [f"<Journey of a message from <{self.sender}>: {len(self.hops)} hop(s), "
                  f"delivered to {', '.join(self.delivered) or 'nobody'}, {len(self.dsns)} bounce(s)>"]
+        if self.problem:
+            lines.append(f"  not submitted: {self.problem}")
         return "\n".join(lines + [f"  {hop}" for hop in self.hops])
 
     def _repr_html_(self) -> str:
@@ -239,6 +243,8 @@ class MailSystem:
         self.clients: dict[str, str] = {"laptop.home.test": SENDER_ADDRESS}
         #: recipient -> the messages final delivery stored for them
         self.mailboxes: dict[str, list[bytes]] = {}
+        #: host -> an attacker on the path to it, editing what it sends before TLS (e.g. strip_starttls)
+        self.on_path: dict[str, Callable[[bytes], bytes]] = {}
         #: host -> the DKIM key it signs with as messages leave it (see authenticate_mail)
         self.signers: dict[str, Any] = {}
         #: host -> what happens to a message on the wire after it leaves that host (a lesson's tampering)
@@ -303,7 +309,7 @@ class MailSystem:
         if self.role_of(name) is Role.MSA:
             # The MSA offers STARTTLS (a class-CA certificate) and AUTH only inside TLS (RFC 8314 §3,
             # RFC 4954 §6): TLS in memory (transports/memory_tls.py), so this works with no network
-            options.update(tls=self._certificate(name), users=self.users.users)
+            options.update(tls=self._certificate(name), users=self.users.users, on_path=self.on_path.get(name))
         return Pair(self._handler(name), **options)
 
     def _certificate(self, host: str) -> Any:
@@ -349,21 +355,34 @@ class MailSystem:
     # -- following a message ---------------------------------------------------------------
     def send(self, message: str | bytes | EmailMessage, *, user: str = "alice", password: str = "wonderland",
              sender: str | None = None, recipients: Iterable[str] | None = None,
-             mua: str = "laptop.home.test", msa: str = "smtp.home.test") -> Journey:
-        """Submit ``message`` as a mail program does (port 587, AUTH), then let every server
-        on the way do its job until the message is in a mailbox or bounced back."""
+             mua: str = "laptop.home.test", msa: str = "smtp.home.test", require_tls: bool = True) -> Journey:
+        """Submit ``message`` as a mail program does (port 587, STARTTLS, AUTH), then let every
+        server on the way do its job until the message is in a mailbox or bounced back.
+
+        ``require_tls`` (the default, RFC 8314 §5.2): without STARTTLS on offer the mail program
+        stops after EHLO; ``require_tls=False`` is the careless program that goes on in clear text.
+        """
         envelope = make_message(message, sender, list(recipients) if recipients is not None else None)
         journey = Journey(envelope.content, envelope.sender, Transcript(title=f"the journey of a message "
                                                                          f"from <{envelope.sender}>"))
         before = self._counts()
         conv = self.connect(msa, msa, SUBMISSION_PORT, local_hostname=mua)
+        journey.submission = conv
         conv.ehlo()
-        conv.starttls()  # RFC 8314 §3: submission in TLS; then the session starts over (RFC 3207 §4.2)
-        conv.ehlo()
+        if "STARTTLS" in conv.extensions:
+            conv.starttls()  # RFC 8314 §3: submission in TLS; then the session starts over (RFC 3207 §4.2)
+            conv.ehlo()
+        elif require_tls:
+            # RFC 8314 §5.2: such an MUA "MUST NOT attempt to perform any operation other than
+            # capability discovery, or STARTTLS ... unless the minimum level of confidentiality is provided"
+            journey.problem = (f"{msa} offered no STARTTLS, and this mail program requires TLS "
+                               "(RFC 8314 §5.2): it sent neither password nor message")
+            conv.quit()
+            self._add(journey, conv.transcript, mua)
+            return journey
         conv.login(user, password)
         conv.send_mail(envelope.sender, list(envelope.recipients), envelope.content)
         conv.quit()
-        journey.submission = conv
         self._add(journey, conv.transcript, mua)
         self._follow(journey, self._arrived(before, mua, SUBMISSION_PORT, journey))
         return journey
