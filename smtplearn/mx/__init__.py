@@ -18,6 +18,7 @@ from smtplearn._lazy import lazy_exports
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     from smtplearn.mx.lookup import MXHost, MXLookupError, MXResult, lookup_mx
     from smtplearn.mx.resolver import make_resolver
+    from smtplearn.mx.doh import DoHResolver
     from smtplearn.mx.zone import ZoneResolver
 
 # public name -> module that defines it
@@ -28,6 +29,7 @@ _EXPORTS: dict[str, str] = {
     "MXLookupError": "smtplearn.mx.lookup",
     "make_resolver": "smtplearn.mx.resolver",
     "ZoneResolver": "smtplearn.mx.zone",
+    "DoHResolver": "smtplearn.mx.doh",
 }
 
 __all__ = sorted(_EXPORTS)
