@@ -215,8 +215,7 @@ class ServerSession:
     @property
     def capabilities(self) -> list[str]:
         """The EHLO keywords, each one something we really implement (§4.2.4)."""
-        caps = [c.format(size=self.limits.message_size) for c in BASE_EXTENSIONS]
-        return caps + self._extra_capabilities()
+        return [*_base_capabilities(self.limits.message_size), *self._extra_capabilities()]
 
     # -- reading lines ----------------------------------------------------------
     def _next_line(self, events: list[Event]) -> bytes | None:
@@ -299,7 +298,7 @@ class ServerSession:
     def _receive_text(self, events: list[Event]) -> bool:
         """Feed DATA text; True when the end was found and input may go on."""
         assert self._data is not None
-        content, rest = self._data.feed(bytes(self._inbox))
+        content, rest = self._data.feed(self._inbox)  # feed copies what it keeps
         self._inbox.clear()
         if content is None:
             return False
@@ -526,6 +525,12 @@ def bad_sequence(state: State, verb: Verb, allowed: tuple[Verb, ...], *, where: 
     ``where`` overrides the table's wording (``WHERE_FOR`` for this command, else ``WHERE``)."""
     return reply("bad_sequence", verb=verb.value, where=where or WHERE_FOR.get((state, verb)) or WHERE[state],
                  allowed=", ".join(v.value for v in allowed))
+
+
+@functools.lru_cache(maxsize=16)
+def _base_capabilities(message_size: int) -> tuple[str, ...]:
+    """``BASE_EXTENSIONS`` for a size limit, formatted once (every EHLO lists them)."""
+    return tuple(c.format(size=message_size) for c in BASE_EXTENSIONS)
 
 
 def _date(moment: datetime) -> str:
