@@ -15,6 +15,7 @@ from html import escape
 from typing import Any
 
 from smtplearn.protocol.data import dot_stuff
+from smtplearn.protocol.limits import Limits
 from smtplearn.protocol.states import State
 
 
@@ -52,7 +53,6 @@ def _unanswered(answer: Any) -> bool:
 # -- one checker per notebook -------------------------------------------------------
 def _greeting(answer: Any) -> Feedback:
     """01: the SIZE limit the server advertised in its EHLO reply, as an int."""
-    from smtplearn.protocol.limits import Limits
     expected = Limits().message_size
     if _unanswered(answer):
         return _hint("Replace ... with a number: look for the line starting 'SIZE' in the EHLO reply.")

@@ -20,6 +20,10 @@ import sys
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
+from smtplearn.conversation import DEFAULT_CLIENT_NAME
+from smtplearn.delivery.mta import deliver
+from smtplearn.mx.resolver import make_resolver
+
 HELP = "send a message, directly (--server) or by MX lookup like a mail server, and print the transcript"
 
 EX_USAGE = 64  # sysexits.h: the command was used incorrectly
@@ -57,15 +61,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from smtplearn.conversation import DEFAULT_CLIENT_NAME
-    from smtplearn.delivery.mta import deliver
-
     try:
         message = build_message(args.sender, args.recipients, args.subject, _body(args))
         relay = parse_server(args.server, args.port) if args.server else None
         resolver = None
         if relay is None:
-            from smtplearn.mx.resolver import make_resolver
             resolver = make_resolver(args.nameserver, lifetime=min(args.timeout, 10.0))
         report = deliver(message, sender=args.sender, recipients=args.recipients, resolver=resolver,
                          port=args.port, helo=args.helo or DEFAULT_CLIENT_NAME, seed=args.seed,

@@ -15,12 +15,12 @@ import signal
 import sys
 import threading
 import time
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
-if TYPE_CHECKING:
-    from smtplearn.protocol.events import Event
-    from smtplearn.threaded_server import Server
-    from smtplearn.transcript import Transcript
+from smtplearn.protocol.events import Closed, Event, Exchange, MessageAccepted
+from smtplearn.render.text import NOTE_MARK, turn_lines
+from smtplearn.threaded_server import Server
+from smtplearn.transcript import Transcript, Turn
 
 HELP = "run a teaching SMTP server that prints every session live, each reply explained"
 
@@ -61,7 +61,6 @@ class Narrator:
         self._held: dict[int, list[str]] = {}
 
     def __call__(self, transcript: Transcript, event: Event) -> None:
-        from smtplearn.protocol.events import MessageAccepted
         label = f"[{transcript.title.split(' ')[0]}]"
         with self._lock:
             if isinstance(event, MessageAccepted):
@@ -73,10 +72,6 @@ class Narrator:
 
     @staticmethod
     def lines(event: Event) -> list[str]:
-        from smtplearn.protocol.events import Closed, Exchange, MessageAccepted
-        from smtplearn.render.text import NOTE_MARK, turn_lines
-        from smtplearn.transcript import Turn
-
         if isinstance(event, Exchange):
             out = turn_lines(Turn(0.0, "client", "server", event))
             move = (f"{event.before.name} -> {event.after.name}" if event.before is not event.after
@@ -108,8 +103,6 @@ Press Ctrl-C to stop.
 
 
 def run(args: argparse.Namespace) -> int:
-    from smtplearn.threaded_server import Server
-
     narrator = Narrator()
     server = Server(args.host, args.port, hostname=args.hostname, local_domains=args.local_domains,
                     maildir=args.maildir, on_event=narrator)

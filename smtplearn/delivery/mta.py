@@ -20,6 +20,8 @@ from smtplearn.conversation import DEFAULT_CLIENT_NAME, Conversation
 from smtplearn.delivery.connectors import PORT_25_ADVICE, Connector, TCPConnector, connect_failure_text
 from smtplearn.delivery.envelope import Envelope, group_by_domain, make_envelope
 from smtplearn.delivery.report import DeliveryReport, RecipientResult, Status
+from smtplearn.mx.errors import MXLookupError
+from smtplearn.mx.lookup import TEMPORARY, lookup_mx
 from smtplearn.protocol.errors import ProtocolError
 from smtplearn.protocol.replies import Reply
 from smtplearn.protocol.states import State
@@ -109,8 +111,6 @@ def _route(run: _Run, domain: str, resolver: Any, seed: int | None,
         # RFC 5321 §4.1.3, §5.1: an address literal names the host itself; no DNS is asked
         run.note(f"{domain} is an address literal: no MX lookup, straight to {literal} (RFC 5321 §4.1.3)")
         return [(literal, literal)]
-    from smtplearn.mx import MXLookupError, lookup_mx
-    from smtplearn.mx.lookup import TEMPORARY
     try:
         result = lookup_mx(domain, resolver, seed=seed)
     except ValueError as exc:

@@ -16,8 +16,8 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from smtplearn.diagrams.sequence_model import Row, RowKind, SequenceModel, sequence_rows
-from smtplearn.diagrams.text import text_width
-from smtplearn.diagrams.render import Diagram
+from smtplearn.diagrams.labels import text_width
+from smtplearn.diagrams.diagram import Diagram
 
 if TYPE_CHECKING:
     from smtplearn.transcript import Transcript
@@ -29,8 +29,6 @@ HEAD_H = 30          # participant box height
 PAD = 10             # space between an arrow's end and its text
 MIN_GAP = 150        # narrowest distance between two lifelines
 TOP = 78             # title and legend above the participant boxes
-#: a transcript's own Jupyter display draws the diagram up to this many entries
-DISPLAY_LIMIT = 200
 
 
 @dataclass(frozen=True)

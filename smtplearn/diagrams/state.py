@@ -14,8 +14,9 @@ from html import escape
 from collections.abc import Collection
 from typing import Any
 
-from smtplearn.diagrams.state_model import EdgeKind, StateEdge, StateGraph, StateNode, state_graph, step_numbers
-from smtplearn.diagrams.render import Diagram
+from smtplearn.diagrams.state_model import (EdgeKind, Route, StateEdge, StateGraph, StateNode, state_graph,
+                                            step_numbers)
+from smtplearn.diagrams.diagram import Diagram
 from smtplearn.protocol.states import INITIAL_STATE, State
 
 FONT = "Helvetica,Arial,sans-serif"
@@ -189,7 +190,7 @@ def text_summary(graph: StateGraph) -> str:
     return "\n".join(out)
 
 
-def state_diagram(current: State | str | None = None, path: Any = None, show_errors: bool = False,
+def state_diagram(current: State | str | None = None, path: Route | None = None, show_errors: bool = False,
                   *, title: str = "", offered: Collection[str] | None = None) -> Diagram:
     """The SMTP server's state machine, drawn from ``TRANSITIONS`` and nothing else.
 

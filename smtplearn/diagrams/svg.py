@@ -13,7 +13,7 @@ from __future__ import annotations
 from html import escape
 
 from smtplearn.diagrams.sequence_model import Row, RowKind
-from smtplearn.diagrams.text import printable
+from smtplearn.diagrams.labels import printable
 from smtplearn.diagrams.sequence import FONT_SIZE, HEAD_H, LINE, PAD, TOP, Layout, Placed, block_width
 from smtplearn.render.html import REPLY_CLASSES, reply_colour
 

@@ -1,4 +1,5 @@
-"""How an MX result looks: a plain-text table, an HTML table, a graphviz diagram.
+"""How an MX result looks: a plain-text table, an HTML table, a diagram (``Diagram``,
+drawn by graphviz).
 
 This file owns display only; it reads an ``MXResult`` and never changes it. The
 text and HTML tables are both drawn from one column list, ``COLUMNS``, so they
@@ -11,9 +12,9 @@ import html
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # pragma: no cover - for type checkers only
-    import graphviz
+from smtplearn.diagrams.diagram import Diagram
 
+if TYPE_CHECKING:  # the values it shows (lookup.py imports this module to show them)
     from smtplearn.mx.lookup import MXHost, MXResult
 
 __all__ = ["COLUMNS", "render_graph", "render_html", "render_text"]
@@ -111,7 +112,7 @@ def render_html(result: MXResult) -> str:
     return "".join(parts)
 
 
-def render_graph(result: MXResult) -> graphviz.Digraph:
+def render_graph(result: MXResult) -> Diagram:
     """domain → (CNAME →) MX hosts, edges labelled with preference → addresses.
 
     A null MX is a red octagon with no way onward; an implicit MX is a dashed edge
@@ -133,7 +134,7 @@ def render_graph(result: MXResult) -> graphviz.Digraph:
     if result.null_mx:
         graph.node("null", "MX 0 .\\nnull MX: accepts no mail", shape="octagon", color="red", fontcolor="red")
         graph.edge(origin, "null", label="MX 0 .", color="red")
-        return graph
+        return Diagram(graph.source, render_text(result), name="MX diagram")
     for position, host in enumerate(result.hosts, 1):
         node = f"host{position}"
         label = esc(host.unicode_name) + (f"\\n{esc(host.name)}" if host.unicode_name != host.name else "")
@@ -149,4 +150,4 @@ def render_graph(result: MXResult) -> graphviz.Digraph:
         if not host.addresses:
             graph.node(f"{node}_none", "no address", shape="plaintext", fontcolor="red")
             graph.edge(node, f"{node}_none", style="dotted", color="red")
-    return graph
+    return Diagram(graph.source, render_text(result), name="MX diagram")

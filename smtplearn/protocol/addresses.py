@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
-from smtplearn.protocol.catalogue import reply
 from smtplearn.protocol.errors import RemoteProtocolError
+from smtplearn.protocol.refusals import refusal
 
 # RFC 5321 §4.1.2 atext (RFC 5322 §3.2.3), extended with UTF-8 by RFC 6531 §3.3
 _ATEXT = r"(?:[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]|[^\x00-\x7f])"
@@ -38,7 +38,7 @@ Params = tuple[tuple[str, "str | None"], ...]
 
 
 def _bad(detail: str) -> RemoteProtocolError:
-    return RemoteProtocolError(f"bad address: {detail}", reply("bad_address", detail=detail))
+    return refusal("bad_address", detail=detail)
 
 
 def is_domain(text: str) -> bool:
@@ -56,11 +56,10 @@ def check_mailbox(mailbox: str) -> None:
     if not is_domain(domain):
         raise _bad(f"domain {domain!r} is not a domain name or an address literal like [192.0.2.1]")
     if len(local.encode()) > MAX_LOCAL_PART:
-        raise RemoteProtocolError("address too long", reply(
-            "address_too_long", detail=f"local part is {len(local.encode())} octets, at most {MAX_LOCAL_PART}"))
+        raise refusal("address_too_long",
+                      detail=f"local part is {len(local.encode())} octets, at most {MAX_LOCAL_PART}")
     if len(domain.encode()) > MAX_DOMAIN:
-        raise RemoteProtocolError("address too long", reply(
-            "address_too_long", detail=f"domain is {len(domain.encode())} octets, at most {MAX_DOMAIN}"))
+        raise refusal("address_too_long", detail=f"domain is {len(domain.encode())} octets, at most {MAX_DOMAIN}")
 
 
 def parse_path(text: str, *, allow_null: bool, allow_postmaster: bool) -> tuple[str, Params]:
@@ -75,8 +74,7 @@ def parse_path(text: str, *, allow_null: bool, allow_postmaster: bool) -> tuple[
     end = _closing_bracket(text)
     path, rest = text[1:end], text[end + 1:]
     if len(path.encode()) + 2 > MAX_PATH:
-        raise RemoteProtocolError("address too long", reply(
-            "address_too_long", detail=f"path is {len(path.encode()) + 2} octets, at most {MAX_PATH}"))
+        raise refusal("address_too_long", detail=f"path is {len(path.encode()) + 2} octets, at most {MAX_PATH}")
     route = _SOURCE_ROUTE.match(path)
     if route:
         path = path[route.end():]
@@ -122,8 +120,7 @@ def parse_params(text: str) -> Params:
     for word in text.split():
         match = _PARAM.fullmatch(word)
         if not match:
-            raise RemoteProtocolError("bad parameter", reply(
-                "syntax_error", detail=f"parameter {word[:40]!r} is not KEYWORD or KEYWORD=VALUE"))
+            raise refusal("syntax_error", detail=f"parameter {word[:40]!r} is not KEYWORD or KEYWORD=VALUE")
         params.append((match.group(1).upper(), match.group(2)))
     return tuple(params)
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from smtplearn.protocol.errors import UsageError
+
 
 class BareNewlinePolicy(enum.Enum):
     """What to do with a lone CR or LF inside a message (RFC 5321 §2.3.8).
@@ -51,5 +53,5 @@ class Limits:
                     "message_size": 1, "errors_in_a_row": 1}
         for name, minimum in minimums.items():
             if getattr(self, name) < minimum:
-                raise ValueError(f"Limits.{name} must be at least {minimum} "
+                raise UsageError(f"Limits.{name} must be at least {minimum} "
                                  f"(RFC 5321 §4.5.3.1 sets the minimums), got {getattr(self, name)}")

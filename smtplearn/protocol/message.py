@@ -60,7 +60,7 @@ class Message:
         """The content parsed with the standard library's ``email`` package."""
         from email import policy
         from email.parser import BytesParser
-        return BytesParser(policy=policy.default).parsebytes(self.data)  # type: ignore[return-value]
+        return BytesParser(policy=policy.default).parsebytes(self.data)
 
     def __repr__(self) -> str:
         subject = self.email.get("Subject", "") if self.content else ""

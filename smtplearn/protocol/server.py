@@ -24,9 +24,10 @@ from smtplearn.protocol.events import Closed, Event, Exchange, MessageAccepted
 from smtplearn.protocol.handlers import Handler, LocalDelivery
 from smtplearn.protocol.limits import Limits
 from smtplearn.protocol.message import Envelope, Message
+from smtplearn.protocol.refusals import bad_sequence, refusal
 from smtplearn.protocol.replies import Reply
 from smtplearn.protocol.states import (EXTENSION_VERBS, INITIAL_STATE, TRANSITIONS, Signal, State,
-                                       WHERE, Trigger, Verb, allowed_verbs, state_after)
+                                       Trigger, Verb, allowed_verbs, state_after)
 
 #: states in which a mail transaction is open; leaving them drops the envelope (§4.1.1.5)
 TRANSACTION_STATES = frozenset({State.MAIL, State.RCPT, State.DATA})
@@ -320,16 +321,16 @@ class ServerSession:
         for key, value in command.params:
             allowed_values = MAIL_PARAMETERS.get(key, frozenset())
             if not self.esmtp or key not in MAIL_PARAMETERS:
-                raise _error("unknown_parameter", verb="MAIL", param=key)
+                raise refusal("unknown_parameter", verb="MAIL", param=key)
             if key == "SIZE":
                 if value is None or not value.isdigit() or len(value) > 20:
-                    raise _error("syntax_error", detail="SIZE needs a number of octets, e.g. SIZE=1024")
+                    raise refusal("syntax_error", detail="SIZE needs a number of octets, e.g. SIZE=1024")
                 if int(value) > self.limits.message_size:
-                    raise _error("size_exceeded", limit=self.limits.message_size)
+                    raise refusal("size_exceeded", limit=self.limits.message_size)
             elif key == "BODY" and (value or "").upper() in _KNOWN_BODY_TYPES - (allowed_values or set()):
-                raise _error("param_not_implemented", param=f"BODY={value}")
+                raise refusal("param_not_implemented", param=f"BODY={value}")
             elif allowed_values is not None and (value.upper() if value else value) not in allowed_values:
-                raise _error("syntax_error", detail=f"{key} does not take the value {value!r}")
+                raise refusal("syntax_error", detail=f"{key} does not take the value {value!r}")
 
     def _rcpt(self, command: Command) -> Reply:
         address = command.address or ""
@@ -443,13 +444,6 @@ class ServerSession:
         return answer
 
 
-def bad_sequence(state: State, verb: Verb, allowed: tuple[Verb, ...], *, where: str | None = None) -> Reply:
-    """503, naming what was wrong and what is allowed instead (§4.1.4).
-    ``where`` overrides the state's own wording (``WHERE``)."""
-    return reply("bad_sequence", verb=verb.value, where=where or WHERE[state],
-                 allowed=", ".join(v.value for v in allowed))
-
-
 def _date(moment: datetime) -> str:
     """The RFC 5322 §3.3 date of a ``Received:`` line, to the second."""
     return _date_of_second(moment.replace(microsecond=0), moment.tzinfo)
@@ -460,11 +454,6 @@ def _date_of_second(moment: datetime, zone: object) -> str:
     # format_datetime costs ~6 us, and a busy server stamps many messages in the same second.
     # ``zone`` is part of the key: the same instant in two zones is one datetime, two texts.
     return format_datetime(moment)
-
-
-def _error(name: str, **fields: object) -> RemoteProtocolError:
-    answer = reply(name, **fields)
-    return RemoteProtocolError(answer.text, answer)
 
 
 #: verb -> the method that answers it

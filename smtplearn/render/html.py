@@ -8,13 +8,9 @@ the sequence diagram uses, so a student learns one palette.
 from __future__ import annotations
 
 from html import escape
-from typing import TYPE_CHECKING
-
-from smtplearn.protocol.states import Signal
-
-if TYPE_CHECKING:
-    from smtplearn.protocol.replies import Reply
-    from smtplearn.transcript import Transcript
+from smtplearn.protocol.catalogue import Reply
+from smtplearn.render.text import auth_decoded
+from smtplearn.transcript import Note, Transcript
 
 #: first digit of a reply -> (colour, what the digit means)
 REPLY_CLASSES = {
@@ -42,8 +38,6 @@ _STYLE = ("border-collapse:collapse;font-size:13px",
 
 
 def transcript_html(transcript: Transcript, *, body_lines: int = 8) -> str:
-    from smtplearn.render.text import CLIENT_MARK, auth_decoded, body_summary
-    from smtplearn.transcript import Note
     table, cell = _STYLE
     rows = []
     for n, entry in enumerate(transcript.entries, start=1):
@@ -53,12 +47,7 @@ def transcript_html(transcript: Transcript, *, body_lines: int = 8) -> str:
                         f'{escape(entry.text)}</i></td></tr>')
             continue
         answer = entry.reply
-        if entry.trigger is Signal.END_OF_DATA:
-            # the text view's lines without its " -> " mark (the column already says who sent them)
-            sent = "<br>".join(escape(line.removeprefix(CLIENT_MARK))
-                               for line in body_summary(entry, body_lines))
-        else:
-            sent = escape(entry.sent.decode("utf-8", "replace").rstrip("\r\n")) or "<i>(connect)</i>"
+        sent = "<br>".join(escape(line) for line in entry.sent_lines(body_lines)) or "<i>(connect)</i>"
         got = escape(str(answer)).replace("\n", "<br>")
         sent_decoded, challenge = auth_decoded(entry)
         if sent_decoded is not None:

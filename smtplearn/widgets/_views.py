@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from html import escape
-from typing import Any
+
+from smtplearn.diagrams.diagram import Diagram
+from smtplearn.protocol.catalogue import Reply
+from smtplearn.render.html import reply_html
 
 #: one style sheet for every smtplearn widget; classes are also what the browser test finds
 STYLE = """<style>
@@ -35,31 +38,18 @@ STYLE = """<style>
 </style>"""
 
 
-def svg_text(diagram: Any) -> str:
-    """The SVG markup of a diagram object (graphviz, or anything with an SVG display)."""
-    for method in ("_repr_image_svg_xml", "_repr_svg_"):
-        if hasattr(diagram, method):
-            svg = getattr(diagram, method)()
-            if svg:
-                return _strip_prolog(svg)
-    if hasattr(diagram, "_repr_mimebundle_"):
-        bundle = diagram._repr_mimebundle_()
-        bundle = bundle[0] if isinstance(bundle, tuple) else bundle
-        if "image/svg+xml" in bundle:
-            return _strip_prolog(bundle["image/svg+xml"])
-    if hasattr(diagram, "pipe"):
-        return _strip_prolog(diagram.pipe(format="svg", encoding="utf-8"))
-    raise TypeError(f"{type(diagram).__name__} has no SVG form to show")
+def svg_text(diagram: Diagram) -> str:
+    """The SVG markup of a diagram, ready to sit inside a page."""
+    return _strip_prolog(diagram.svg())
 
 
-def _strip_prolog(svg: str | bytes) -> str:
+def _strip_prolog(text: str) -> str:
     """Inline SVG must start at <svg>: drop the XML declaration and DOCTYPE graphviz writes."""
-    text = svg.decode("utf-8") if isinstance(svg, bytes) else svg
     start = text.find("<svg")
     return text[start:] if start >= 0 else text
 
 
-def diagram_panel(title: str, draw: Callable[[], Any], css_class: str, *, scroll: bool = False) -> str:
+def diagram_panel(title: str, draw: Callable[[], Diagram], css_class: str, *, scroll: bool = False) -> str:
     """A titled panel holding ``draw()``'s picture, or the reason it could not be drawn."""
     try:
         body = f'<div class="smtplearn-svg {css_class}">{svg_text(draw())}</div>'
@@ -71,9 +61,8 @@ def diagram_panel(title: str, draw: Callable[[], Any], css_class: str, *, scroll
             f'{inner}</div>')
 
 
-def reply_view(sent: str | None, answer: Any) -> str:
+def reply_view(sent: str | None, answer: Reply) -> str:
     """What the client sent (if anything) and the server's reply with its explanation."""
-    from smtplearn.render.html import reply_html
     shown = f'<div class="smtplearn-sent">C: {escape(sent)}</div>' if sent is not None else ""
     return f'<div class="smtplearn-reply">{shown}{reply_html(answer)}</div>'
 

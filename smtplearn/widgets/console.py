@@ -22,6 +22,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from smtplearn.conversation import Conversation
+from smtplearn.pair import Pair
 from smtplearn.protocol import Command, ProtocolError, Reply, State, Verb
 from smtplearn.protocol.states import WHERE
 from smtplearn.widgets._views import STYLE, diagram_panel, message_view, reply_view
@@ -79,7 +80,6 @@ class Console(widgets.VBox):
     def __init__(self, pair_or_client: Conversation | None = None, *,
                  sender: str = "alice@example.org", recipient: str = "bob@example.org") -> None:
         if pair_or_client is None:
-            from smtplearn.pair import Pair
             pair_or_client = Pair()
         if not isinstance(pair_or_client, Conversation):
             raise TypeError("Console needs a Pair or a Client (an smtplearn Conversation), "

@@ -22,7 +22,9 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from smtplearn.mx.resolver import describe_resolver
+from smtplearn.mx.errors import MXLookupError
+from smtplearn.mx.lookup import lookup_mx
+from smtplearn.mx.resolver import describe_resolver, make_resolver
 from smtplearn.widgets._views import STYLE, diagram_panel
 
 #: how often the "looking up…" label counts the seconds
@@ -89,7 +91,6 @@ class MXExplorer(widgets.VBox):
 
     def _query(self) -> Any:
         """The lookup itself: an MXResult, or the error that says what went wrong and what to do."""
-        from smtplearn.mx import MXLookupError, lookup_mx
         name = self.domain.value.strip()
         if not name:
             return ValueError("type a domain first, e.g. example.com")
@@ -146,7 +147,6 @@ class MXExplorer(widgets.VBox):
     def _resolver(self) -> Any:
         if self.resolver is not None:
             return self.resolver
-        from smtplearn.mx import make_resolver
         return make_resolver(timeout=min(2.0, self.timeout), lifetime=self.timeout)
 
     # -- showing ---------------------------------------------------------------

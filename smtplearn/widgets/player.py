@@ -18,18 +18,15 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from smtplearn.protocol import Signal, State
+from smtplearn.diagrams import Diagram, state_diagram
+from smtplearn.protocol import State
 from smtplearn.transcript import Transcript, Turn
 from smtplearn.widgets._views import STYLE, diagram_panel, reply_view
 
 
 def _sent_text(turn: Turn) -> str | None:
     """What the client sent in ``turn``, as one line to show (None: the greeting)."""
-    if turn.trigger is None:
-        return None
-    if turn.trigger is Signal.END_OF_DATA:
-        return f"(message text, {turn.exchange.size} octets) ."
-    return turn.sent.decode("utf-8", "replace").rstrip("\r\n")
+    return " ".join(turn.sent_lines(body_lines=0)) if turn.trigger is not None else None
 
 
 class Player(widgets.VBox):
@@ -142,8 +139,7 @@ class Player(widgets.VBox):
     def _draw(self, step: int, turn: Turn, partial: Transcript) -> tuple[str, str]:
         key = (step, len(self.transcript.entries))
         if key not in self._pictures:
-            def states() -> Any:
-                from smtplearn.diagrams import state_diagram
+            def states() -> Diagram:
                 return state_diagram(current=turn.after, path=partial)
             self._pictures[key] = (
                 diagram_panel(f"state after exchange {step}", states, "smtplearn-state-diagram"),
