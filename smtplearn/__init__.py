@@ -40,6 +40,12 @@ _EXPORTS: dict[str, str] = {
     "ProtocolError": "smtplearn.protocol.errors",
     "LocalProtocolError": "smtplearn.protocol.errors",
     "RemoteProtocolError": "smtplearn.protocol.errors",
+    # every error smtplearn raises on purpose derives from Error
+    "Error": "smtplearn.protocol.errors",
+    "UsageError": "smtplearn.protocol.errors",
+    "NotFoundError": "smtplearn.protocol.errors",
+    "WrongTypeError": "smtplearn.protocol.errors",
+    "NotNowError": "smtplearn.protocol.errors",
     # transports and records
     "Pair": "smtplearn.pair",
     "Server": "smtplearn.threaded_server",
@@ -49,6 +55,7 @@ _EXPORTS: dict[str, str] = {
     "Mailbox": "smtplearn.mailbox",
     "Transcript": "smtplearn.transcript",
     # pictures (graphviz, loaded on use)
+    "Diagram": "smtplearn.diagrams",
     "state_diagram": "smtplearn.diagrams",
     "sequence_diagram": "smtplearn.diagrams",
     # mail routing (dnspython, loaded on use)
@@ -69,13 +76,16 @@ __getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
 
 if TYPE_CHECKING:  # for type checkers and IDEs; nothing is imported at run time
     from smtplearn.delivery import DeliveryReport, deliver
+    from smtplearn.diagrams import Diagram, sequence_diagram, state_diagram
     from smtplearn.mailbox import Mailbox
     from smtplearn.mini_internet import MiniInternet
+    from smtplearn.mx import MXLookupError, lookup_mx, make_resolver
     from smtplearn.pair import Pair
     from smtplearn.protocol import (CATALOGUE, TRANSITIONS, BareNewlinePolicy, ClientSession,
-                                    Command, Handler, Limits, LocalDelivery, LocalProtocolError,
-                                    Message, ProtocolError, RemoteProtocolError, Reply,
-                                    ServerSession, Signal, State, Verb, explain)
+                                    Command, Error, Handler, Limits, LocalDelivery, LocalProtocolError,
+                                    Message, NotFoundError, NotNowError, ProtocolError,
+                                    RemoteProtocolError, Reply, ServerSession, Signal, State,
+                                    UsageError, Verb, WrongTypeError, explain)
     from smtplearn.socket_client import Client, SMTPConnectError, SMTPTimeoutError
     from smtplearn.threaded_server import Server
     from smtplearn.transcript import Transcript

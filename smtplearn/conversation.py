@@ -15,7 +15,7 @@ from email.policy import SMTP, SMTPUTF8
 from typing import Any
 
 from smtplearn.diagrams import Diagram, state_diagram
-from smtplearn.protocol import ClientSession, Command, Reply, State, UsageError, Verb
+from smtplearn.protocol import ClientSession, Command, Reply, State, UsageError, Verb, WrongTypeError
 from smtplearn.protocol.auth import b64encode_text, plain_response
 from smtplearn.protocol.events import Exchange
 from smtplearn.transcript import Transcript
@@ -34,7 +34,7 @@ def message_bytes(message: str | bytes | EmailBase) -> bytes:
         return message.encode("utf-8")
     if isinstance(message, (bytes, bytearray, memoryview)):
         return bytes(message)
-    raise TypeError(f"data() takes str, bytes or an email.message.EmailMessage, not {type(message).__name__}")
+    raise WrongTypeError(f"data() takes str, bytes or an email.message.EmailMessage, not {type(message).__name__}")
 
 
 def _ascii_headers(message: EmailBase) -> bool:

@@ -15,8 +15,10 @@ from html import escape
 from typing import Any
 
 from smtplearn.protocol.data import dot_stuff
+from smtplearn.protocol.errors import NotFoundError
 from smtplearn.protocol.limits import Limits
 from smtplearn.protocol.states import State
+from smtplearn.render.html import reply_colour
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,7 @@ class Feedback:
         return ("✅ " if self.passed else "💡 Not yet: ") + self.message
 
     def _repr_html_(self) -> str:
-        colour, mark = ("#1a7f37", "✅ Well done!") if self.passed else ("#9a6700", "💡 Not yet.")
+        colour, mark = (reply_colour(250), "✅ Well done!") if self.passed else (reply_colour(450), "💡 Not yet.")
         return (f'<div style="border-left:4px solid {colour};padding:4px 10px">'
                 f'<b style="color:{colour}">{mark}</b> {escape(self.message)}</div>')
 
@@ -214,5 +216,5 @@ def check(exercise: str, answer: Any) -> Feedback:
     try:
         _, checker = EXERCISES[exercise]
     except KeyError:
-        raise KeyError(f"no exercise {exercise!r}; known: {', '.join(EXERCISES)}") from None
+        raise NotFoundError(f"no exercise {exercise!r}; known: {', '.join(EXERCISES)}") from None
     return checker(answer)

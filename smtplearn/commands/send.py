@@ -23,6 +23,7 @@ from email.utils import formatdate, make_msgid
 from smtplearn.conversation import DEFAULT_CLIENT_NAME
 from smtplearn.delivery.mta import deliver
 from smtplearn.mx.resolver import make_resolver
+from smtplearn.protocol.errors import UsageError
 
 HELP = "send a message, directly (--server) or by MX lookup like a mail server, and print the transcript"
 
@@ -101,7 +102,7 @@ def parse_server(text: str, default_port: int) -> tuple[str, int]:
     elif text.count(":") == 1:
         host, port = text.split(":")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ValueError(f"--server {text!r}: give HOST, HOST:PORT or [IPv6]:PORT, e.g. 127.0.0.1:2525")
+        raise UsageError(f"--server {text!r}: give HOST, HOST:PORT or [IPv6]:PORT, e.g. 127.0.0.1:2525")
     return host, int(port)
 
 

@@ -15,6 +15,7 @@ from email.message import Message as EmailBase
 from email.utils import getaddresses
 
 from smtplearn.conversation import message_bytes
+from smtplearn.protocol.errors import UsageError
 
 __all__ = ["Envelope", "make_envelope", "domain_of", "group_by_domain"]
 
@@ -36,7 +37,7 @@ class Envelope:
 
     def __post_init__(self) -> None:
         if not self.recipients:
-            raise ValueError("no recipients: pass recipients=[...] or give the message To:/Cc:/Bcc: headers")
+            raise UsageError("no recipients: pass recipients=[...] or give the message To:/Cc:/Bcc: headers")
 
 
 def make_envelope(message: str | bytes | EmailBase, sender: str | None = None,
@@ -47,7 +48,7 @@ def make_envelope(message: str | bytes | EmailBase, sender: str | None = None,
     if sender is None:
         found = [address for _, address in getaddresses(headers.get_all("Sender", []) or headers.get_all("From", []))]
         if not found or not found[0]:
-            raise ValueError("no sender: pass sender='you@example.org' (or sender='' for the null path <>) "
+            raise UsageError("no sender: pass sender='you@example.org' (or sender='' for the null path <>) "
                              "or give the message a From: header")
         sender = found[0]
     if recipients is None:

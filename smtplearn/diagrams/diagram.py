@@ -13,6 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from smtplearn.protocol.errors import Error, UsageError
+
 INSTALL_GRAPHVIZ = """\
 graphviz's `dot` program is needed to draw this diagram, and it was not found on PATH.
 Install it with one of:
@@ -23,7 +25,7 @@ then restart the kernel. The DOT source is still available: diagram.source,
 or diagram.save("picture.dot")."""
 
 
-class DotNotFoundError(RuntimeError):
+class DotNotFoundError(Error, RuntimeError):
     """graphviz's ``dot`` program (or its Python package) is missing; the message says how to install it."""
 
     def __init__(self, source: str, detail: str = "") -> None:
@@ -32,7 +34,7 @@ class DotNotFoundError(RuntimeError):
         self.source = source
 
 
-class PngNotAvailableError(RuntimeError):
+class PngNotAvailableError(Error, RuntimeError):
     """No way to turn this SVG into PNG on this machine; the message names what to install."""
 
 
@@ -106,7 +108,7 @@ class Diagram:
             ".gv": lambda: self.source.encode("utf-8"),
         }
         if suffix not in writers:
-            raise ValueError(f"cannot save a diagram as {suffix or 'a file without a suffix'!r}; "
+            raise UsageError(f"cannot save a diagram as {suffix or 'a file without a suffix'!r}; "
                              "use a name ending in .svg, .png or .dot")
         data = writers[suffix]()
         path.write_bytes(data)

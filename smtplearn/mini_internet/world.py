@@ -26,7 +26,8 @@ from smtplearn.mini_internet.classroom import DOMAINS as CLASSROOM_DOMAINS, HOST
 from smtplearn.mini_internet.hosts import Behaviour, MiniHost
 from smtplearn.mx.lookup import MXResult, lookup_mx
 from smtplearn.pair import Pair
-from smtplearn.protocol.errors import UsageError
+from smtplearn.protocol.errors import NotFoundError, UsageError
+from smtplearn.render.html import html_table
 
 if TYPE_CHECKING:  # zone.py loads dnspython when imported: it is imported where a resolver is made
     from smtplearn.mx.zone import ZoneResolver
@@ -123,7 +124,7 @@ class MiniInternet:
         self.resolver  # noqa: B018 - rebuilds addresses and domains after a change
         host = self._hosts.get(name)
         if host is None:
-            raise KeyError(f"no host {name!r} in this mini-Internet; hosts: {', '.join(self._hosts) or 'none'}. "
+            raise NotFoundError(f"no host {name!r} in this mini-Internet; hosts: {', '.join(self._hosts) or 'none'}. "
                            "Give it an address first: net.add_host(name) or an A record in the zone")
         if behaviour is not None:
             host.behaviour = Behaviour.of(behaviour)
@@ -246,15 +247,10 @@ class MiniInternet:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        cell = "padding:2px 8px;border-bottom:1px solid #d0d7de;text-align:left"
-        rows = "".join(
-            f'<tr><td style="{cell}"><code>{escape(h.name)}</code></td><td style="{cell}">'
-            f'{escape(", ".join(h.addresses))}</td><td style="{cell}">{h.behaviour.value}</td>'
-            f'<td style="{cell}">{escape(", ".join(sorted(h.domains - {h.name})) or "-")}</td>'
-            f'<td style="{cell}">{len(h.mailbox)}</td></tr>' for h in self.hosts)
-        head = "".join(f'<th style="{cell}">{t}</th>' for t in ("host", "address", "behaviour", "MX for", "messages"))
-        return (f'<table style="border-collapse:collapse;font-size:13px"><thead><tr>{head}</tr></thead>'
-                f"<tbody>{rows}</tbody></table><details><summary>Zone text (what DNS answers from)</summary>"
+        rows = [[f"<code>{escape(h.name)}</code>", escape(", ".join(h.addresses)), h.behaviour.value,
+                 escape(", ".join(sorted(h.domains - {h.name})) or "-"), str(len(h.mailbox))] for h in self.hosts]
+        return (html_table(("host", "address", "behaviour", "MX for", "messages"), rows)
+                + "<details><summary>Zone text (what DNS answers from)</summary>"
                 f"<pre>{escape(self.zone_text)}</pre></details>")
 
 

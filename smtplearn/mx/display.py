@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from smtplearn.diagrams.diagram import Diagram
+from smtplearn.render.html import html_table, reply_colour
 
 if TYPE_CHECKING:  # the values it shows (lookup.py imports this module to show them)
     from smtplearn.mx.lookup import MXHost, MXResult
@@ -91,7 +92,7 @@ def render_text(result: MXResult) -> str:
 def render_html(result: MXResult) -> str:
     """The same table as HTML for Jupyter; every piece of text is escaped."""
     e = html.escape
-    colour = "#b00020" if result.null_mx or not result.usable else "inherit"
+    colour = reply_colour(500) if result.null_mx or not result.usable else "inherit"
     parts = [
         '<div class="smtplearn-mx">',
         f"<p><strong>{e(title(result))}</strong><br>",
@@ -101,10 +102,8 @@ def render_html(result: MXResult) -> str:
     ]
     rows = _rows(result)
     if rows:
-        style = ' style="font-style:italic"' if result.implicit else ""
-        head = "".join(f"<th>{e(heading)}</th>" for heading, _ in COLUMNS)
-        body = "".join(f"<tr{style}>" + "".join(f"<td>{e(cell)}</td>" for cell in row) + "</tr>" for row in rows)
-        parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+        parts.append(html_table([heading for heading, _ in COLUMNS], [[e(cell) for cell in row] for row in rows],
+                                row_style="font-style:italic" if result.implicit else ""))
     notes = all_notes(result)
     if notes:
         parts.append("<ul>" + "".join(f"<li>{e(note)}</li>" for note in notes) + "</ul>")

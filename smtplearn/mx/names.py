@@ -13,7 +13,7 @@ import re
 
 import idna
 
-from smtplearn.protocol.errors import UsageError
+from smtplearn.protocol.errors import UsageError, WrongTypeError
 
 MAX_LABEL = 63  # RFC 1035 §2.3.4: labels are 63 octets or less
 MAX_NAME = 253  # RFC 1035 §2.3.4: 255 octets on the wire, i.e. 253 characters without the final dot
@@ -31,7 +31,7 @@ def normalise_domain(domain: str) -> tuple[str, str]:
     ASCII (RFC 5890). IP addresses are refused: there is nothing to look up.
     """
     if not isinstance(domain, str):
-        raise TypeError(f"domain must be a str, not {type(domain).__name__}")
+        raise WrongTypeError(f"domain must be a str, not {type(domain).__name__}")
     text = domain.strip()
     if "@" in text:
         raise UsageError(f"{domain!r} looks like an email address; MX lookup takes only the domain after "

@@ -9,8 +9,8 @@ from smtplearn.protocol.catalogue import CATALOGUE, CODE_MEANINGS, explain, repl
 from smtplearn.protocol.client import ClientSession
 from smtplearn.protocol.commands import Command, parse_command
 from smtplearn.protocol.data import dot_stuff, dot_unstuff
-from smtplearn.protocol.errors import (Error, LocalProtocolError, ProtocolError, RemoteProtocolError,
-                                       UsageError)
+from smtplearn.protocol.errors import (Error, LocalProtocolError, NotFoundError, NotNowError, ProtocolError,
+                                       RemoteProtocolError, UsageError, WrongTypeError)
 from smtplearn.protocol.events import Closed, Event, Exchange, MessageAccepted
 from smtplearn.protocol.handlers import Handler, LocalDelivery
 from smtplearn.protocol.limits import BareNewlinePolicy, Limits
@@ -24,9 +24,10 @@ from smtplearn.protocol.states import (INITIAL_STATE, TRANSITIONS, Signal, State
 __all__ = [
     "CATALOGUE", "CODE_MEANINGS", "INITIAL_STATE", "TRANSITIONS", "BareNewlinePolicy",
     "ClientSession", "Closed", "Command", "Envelope", "Error", "Event", "Exchange", "Handler",
-    "Limits", "LocalDelivery", "LocalProtocolError", "Message", "MessageAccepted",
+    "Limits", "LocalDelivery", "LocalProtocolError", "Message", "MessageAccepted", "NotFoundError",
+    "NotNowError",
     "ProtocolError", "RemoteProtocolError", "Reply", "ReplyReader", "ServerSession",
-    "Signal", "State", "Transition", "Trigger", "UsageError", "Verb", "allowed", "allowed_verbs",
+    "Signal", "State", "Transition", "Trigger", "UsageError", "Verb", "WrongTypeError", "allowed", "allowed_verbs",
     "bad_sequence", "dot_stuff", "dot_unstuff", "explain", "parse_command", "parse_reply", "refusal", "reply",
     "state_after",
 ]

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from smtplearn.protocol.errors import UsageError
+from smtplearn.protocol.errors import NotFoundError, UsageError
 from smtplearn.protocol.views import view
 
 # RFC 3463 §2: class "." subject "." detail, where the class matches the reply's first digit
@@ -309,7 +309,7 @@ def reply(name: str, *extra_lines: str, **fields: object) -> Reply:
     try:
         entry = CATALOGUE[name]
     except KeyError:
-        raise KeyError(f"no reply named {name!r} in the catalogue; known: {', '.join(CATALOGUE)}") from None
+        raise NotFoundError(f"no reply named {name!r} in the catalogue; known: {', '.join(CATALOGUE)}") from None
     first = entry.text.format(**fields) if fields else entry.text
     made = Reply(entry.code, (first, *extra_lines), entry.enhanced, name=name)
     if fixed:

@@ -13,28 +13,25 @@ from html import escape
 
 from smtplearn.diagrams.diagram import Diagram
 from smtplearn.protocol.catalogue import Reply
-from smtplearn.render.html import reply_html
+from smtplearn.render.html import PALETTE, reply_colour, reply_html
 
 #: one style sheet for every smtplearn widget; classes are also what the browser test finds
-STYLE = """<style>
-.smtplearn-widget { font-family: var(--jp-ui-font-family, sans-serif); }
-.smtplearn-widget .widget-html-content { line-height: 1.4; }
-.smtplearn-reply { padding: 4px 2px; }
-.smtplearn-mx table { border-collapse: collapse; font-size: 13px; }
-.smtplearn-mx th, .smtplearn-mx td { padding: 2px 8px; border-bottom: 1px solid #d0d7de;
-  text-align: left; vertical-align: top; }
-.smtplearn-mx p { margin: 0 0 6px 0; }
-.smtplearn-title { font-size: 15px; font-weight: 600; }
-.smtplearn-state-badge { display:inline-block; padding:2px 10px; border-radius:12px;
-  background:#ddf4ff; color:#0550ae; font-weight:600; font-family:monospace; }
-.smtplearn-panel { border:1px solid #d0d7de; border-radius:6px; padding:6px; background:#fff; }
-.smtplearn-panel-title { font-size:12px; color:#57606a; margin-bottom:4px; }
-.smtplearn-svg svg { max-width:100%; height:auto; }
-.smtplearn-scroll { max-height:480px; overflow:auto; display:flex; flex-direction:column-reverse; }
-.smtplearn-sent { font-family:monospace; color:#24292f; }
-.smtplearn-error { color:#cf222e; }
-.smtplearn-hint { color:#57606a; font-size:12px; }
-.smtplearn-cmd button, button.smtplearn-cmd { font-family:monospace; font-weight:600; }
+STYLE = f"""<style>
+.smtplearn-widget {{ font-family: var(--jp-ui-font-family, sans-serif); }}
+.smtplearn-widget .widget-html-content {{ line-height: 1.4; }}
+.smtplearn-reply {{ padding: 4px 2px; }}
+.smtplearn-mx p {{ margin: 0 0 6px 0; }}
+.smtplearn-title {{ font-size: 15px; font-weight: 600; }}
+.smtplearn-state-badge {{ display:inline-block; padding:2px 10px; border-radius:12px;
+  background:{PALETTE.badge}; color:{PALETTE.badge_ink}; font-weight:600; font-family:monospace; }}
+.smtplearn-panel {{ border:1px solid {PALETTE.line}; border-radius:6px; padding:6px; background:{PALETTE.paper}; }}
+.smtplearn-panel-title {{ font-size:12px; color:{PALETTE.muted}; margin-bottom:4px; }}
+.smtplearn-svg svg {{ max-width:100%; height:auto; }}
+.smtplearn-scroll {{ max-height:480px; overflow:auto; display:flex; flex-direction:column-reverse; }}
+.smtplearn-sent {{ font-family:monospace; color:{PALETTE.ink}; }}
+.smtplearn-error {{ color:{reply_colour(500)}; }}
+.smtplearn-hint {{ color:{PALETTE.muted}; font-size:12px; }}
+.smtplearn-cmd button, button.smtplearn-cmd {{ font-family:monospace; font-weight:600; }}
 </style>"""
 
 

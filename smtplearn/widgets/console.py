@@ -23,7 +23,7 @@ import ipywidgets as widgets
 
 from smtplearn.conversation import Conversation
 from smtplearn.pair import Pair
-from smtplearn.protocol import Command, ProtocolError, Reply, State, Verb
+from smtplearn.protocol import Command, ProtocolError, Reply, State, Verb, WrongTypeError
 from smtplearn.protocol.states import WHERE
 from smtplearn.widgets._views import STYLE, diagram_panel, message_view, reply_view
 
@@ -82,7 +82,7 @@ class Console(widgets.VBox):
         if pair_or_client is None:
             pair_or_client = Pair()
         if not isinstance(pair_or_client, Conversation):
-            raise TypeError("Console needs a Pair or a Client (an smtplearn Conversation), "
+            raise WrongTypeError("Console needs a Pair or a Client (an smtplearn Conversation), "
                             f"not {type(pair_or_client).__name__}; try Console(Pair())")
         self.conversation = pair_or_client
         self.domain = self._box("domain", pair_or_client.local_hostname, "HELO/EHLO domain")

@@ -25,6 +25,7 @@ import ipywidgets as widgets
 from smtplearn.mx.errors import MXLookupError
 from smtplearn.mx.lookup import lookup_mx
 from smtplearn.mx.resolver import describe_resolver, make_resolver
+from smtplearn.protocol.errors import UsageError
 from smtplearn.widgets._views import STYLE, diagram_panel
 
 #: how often the "looking up…" label counts the seconds
@@ -45,7 +46,7 @@ class MXExplorer(widgets.VBox):
     def __init__(self, resolver: Any = None, *, domain: str = "", suggestions: Iterable[str] | None = None,
                  timeout: float = 5.0, seed: int | None = None, background: bool = True) -> None:
         if timeout <= 0:
-            raise ValueError(f"timeout must be a positive number of seconds, got {timeout}")
+            raise UsageError(f"timeout must be a positive number of seconds, got {timeout}")
         self.resolver, self.timeout, self.seed, self.background = resolver, timeout, seed, background
         #: the last lookup's outcome: an MXResult, an error, or None before the first lookup
         self.result: Any = None

@@ -19,7 +19,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from smtplearn.diagrams import Diagram, state_diagram
-from smtplearn.protocol import State
+from smtplearn.protocol import State, UsageError, WrongTypeError
 from smtplearn.transcript import Transcript, Turn
 from smtplearn.widgets._views import STYLE, diagram_panel, reply_view
 
@@ -42,7 +42,7 @@ class Player(widgets.VBox):
     def __init__(self, transcript: Transcript | Any, *, step: int = 1) -> None:
         transcript = getattr(transcript, "transcript", transcript)  # a Pair or Client is fine too
         if not isinstance(transcript, Transcript):
-            raise TypeError(f"Player needs a Transcript (or a Pair/Client), not {type(transcript).__name__}")
+            raise WrongTypeError(f"Player needs a Transcript (or a Pair/Client), not {type(transcript).__name__}")
         self.transcript = transcript
         self._pictures: dict[tuple[int, int], tuple[str, str]] = {}
         self.previous = widgets.Button(description="previous", icon="step-backward",
@@ -108,7 +108,7 @@ class Player(widgets.VBox):
         """Pick up exchanges added since (a live transcript), then show ``step`` (default: the same)."""
         count = len(self.turns)
         if not count:
-            raise ValueError("this transcript has no exchanges yet: run a conversation first, "
+            raise UsageError("this transcript has no exchanges yet: run a conversation first, "
                              "e.g. pair.send_mail(...), then make the Player")
         self.slider.max = self.play.max = count
         self.show(self.step if step is None else step)
