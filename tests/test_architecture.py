@@ -23,6 +23,7 @@ from __future__ import annotations
 import ast
 import importlib
 import json
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -256,3 +257,26 @@ def test_light_subpackages_have_no_lazy_table(subpackage: str) -> None:
     uses_lazy = any(imp.target == "smtplearn._lazy" for imp in OWN if imp.source == init)
     heavy_inside = any(m.startswith(init + ".") for m in HEAVY_MODULES)
     assert not uses_lazy or heavy_inside
+
+
+def _section(text: str, heading: str) -> str:
+    start = text.index(heading)
+    end = text.find("\n## ", start + len(heading))
+    return text[start:end if end >= 0 else None]
+
+
+def test_the_layout_docs_name_every_folder_and_module() -> None:
+    """README's "How the code is laid out" and docs/architecture.md match the folders: every
+    subpackage and every top-level module is named in both (and nothing that is gone)."""
+    root = PACKAGE_DIR.parent
+    readme = _section((root / "README.md").read_text(encoding="utf-8"), "## How the code is laid out")
+    architecture = (root / "docs" / "architecture.md").read_text(encoding="utf-8")
+    names = {p.name + "/" for p in PACKAGE_DIR.iterdir() if (p / "__init__.py").exists()}
+    names |= {p.name for p in PACKAGE_DIR.glob("*.py") if not p.name.startswith("_")}
+    names -= {"commands/"}  # written "cli.py + commands/" in the tree
+    for doc_name, text in (("README.md", readme), ("docs/architecture.md", architecture)):
+        missing = sorted(n for n in names if n not in text and n.removesuffix("/") not in text)
+        assert not missing, f"{doc_name} does not name {missing}"
+    written = re.findall(r"`(?:smtplearn/)?([\w/]+(?:\.py|/))`", readme)
+    gone = sorted(name for name in written if not (PACKAGE_DIR / name).exists())
+    assert len(written) > 10 and not gone, f"README names {gone}, which are not in smtplearn/"
