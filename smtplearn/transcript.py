@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from smtplearn.protocol.commands import Command, parse_command
 from smtplearn.protocol.errors import RemoteProtocolError
@@ -232,6 +232,13 @@ class Transcript:
     @classmethod
     def load(cls, path: str | Path) -> Transcript:
         return cls.from_json(Path(path).read_text(encoding="utf-8"))
+
+
+class HasTranscript(Protocol):
+    """A Pair or a Client: anything that records its session in ``.transcript``."""
+
+    @property
+    def transcript(self) -> Transcript: ...
 
 
 def _shifted(entry: Entry, shift: float) -> Entry:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+from smtplearn.diagrams.diagram import Diagram
 from smtplearn.protocol.errors import NotFoundError, NotNowError, UsageError
 from smtplearn.render.html import REPLY_CLASSES, Cell, html_table
 from smtplearn.transcript import Transcript
@@ -121,7 +122,7 @@ class DeliveryReport:
                              f"(delivered: {len(self.delivered)}, bounced: {len(self.bounced)})")
         return self._retry(self.deferred)
 
-    def sequence_diagram(self, **options: Any) -> Any:
+    def sequence_diagram(self, **options: Any) -> Diagram:
         """sender → DNS → each MX tried, as a sequence diagram (SVG drawn by smtplearn.diagrams)."""
         return self.transcript.sequence_diagram(**options)
 

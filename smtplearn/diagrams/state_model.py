@@ -12,20 +12,12 @@ import enum
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Protocol, Union
+from typing import Any, Union
 
 from smtplearn.protocol.client import parse_extensions
 from smtplearn.protocol.states import (EXTENSION_VERBS, INITIAL_STATE, TRANSITIONS, WHERE, Signal, State, Transition,
                                        Trigger, Verb)
-from smtplearn.transcript import Transcript, Turn
-
-
-class HasTranscript(Protocol):
-    """A Pair or a Client: anything that records its session in ``.transcript``."""
-
-    @property
-    def transcript(self) -> Transcript: ...
-
+from smtplearn.transcript import HasTranscript, Transcript, Turn
 
 #: the route a session took: its transcript, what holds one, or the states in order
 Route = Union[Transcript, HasTranscript, Sequence[Union[State, str]]]

@@ -105,7 +105,7 @@ def make_resolver(
     return resolver
 
 
-def describe_resolver(resolver: Any) -> str:
+def describe_resolver(resolver: object) -> str:
     """One line saying who answers, for result notes and error messages."""
     describe = getattr(resolver, "describe", None)
     if callable(describe):  # ZoneResolver and other teaching resolvers

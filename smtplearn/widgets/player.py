@@ -20,7 +20,7 @@ import ipywidgets as widgets
 
 from smtplearn.diagrams import Diagram, state_diagram
 from smtplearn.protocol import State, UsageError, WrongTypeError
-from smtplearn.transcript import Transcript, Turn
+from smtplearn.transcript import HasTranscript, Transcript, Turn
 from smtplearn.widgets._views import STYLE, diagram_panel, reply_view
 
 
@@ -39,7 +39,7 @@ class Player(widgets.VBox):
     'READY'
     """
 
-    def __init__(self, transcript: Transcript | Any, *, step: int = 1) -> None:
+    def __init__(self, transcript: Transcript | HasTranscript, *, step: int = 1) -> None:
         transcript = getattr(transcript, "transcript", transcript)  # a Pair or Client is fine too
         if not isinstance(transcript, Transcript):
             raise WrongTypeError(f"Player needs a Transcript (or a Pair/Client), not {type(transcript).__name__}")
