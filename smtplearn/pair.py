@@ -14,7 +14,8 @@ from typing import Any
 
 from smtplearn.conversation import DEFAULT_CLIENT_NAME, Conversation
 from smtplearn.mailbox import Mailbox
-from smtplearn.protocol import Handler, Limits, LocalDelivery, MessageAccepted, ServerSession, State
+from smtplearn.protocol import (Handler, Limits, LocalDelivery, LocalProtocolError, MessageAccepted, ServerSession,
+                                State)
 
 
 class Pair(Conversation):
@@ -58,6 +59,18 @@ class Pair(Conversation):
         out = bytes(self._replies)
         self._replies.clear()
         return out
+
+    def _no_reply(self) -> Exception:
+        # in memory, nothing to read means the server answered all it was sent: it may still be open
+        if self.server.state is State.CLOSED:
+            return super()._no_reply()
+        waiting = self.session.waiting
+        more = (" (after 354 it reads message text until a line with only a dot, RFC 5321 §4.1.1.4)"
+                if self.server.state is State.DATA else "")
+        return LocalProtocolError(
+            f"the server has answered everything it was sent and waits for more in state "
+            f"{self.server.state.name}{more}; the {waiting} repl{'y' if waiting == 1 else 'ies'} this "
+            "client expects will not come: what it sent was not read as the commands it meant")
 
     @property
     def state(self) -> State:

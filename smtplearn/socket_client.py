@@ -13,8 +13,8 @@ import ssl
 from types import MappingProxyType
 from typing import Any
 
-from smtplearn.conversation import DEFAULT_CLIENT_NAME, Conversation
-from smtplearn.protocol import Signal, State, Verb
+from smtplearn.conversation import DEFAULT_CLIENT_NAME, Conversation, SMTPTimeoutError
+from smtplearn.protocol import ProtocolError, Signal, State, Verb
 
 #: RFC 5321 §4.5.3.2: how long a client waits for each reply, in seconds
 RFC_TIMEOUTS = MappingProxyType({
@@ -24,14 +24,12 @@ RFC_TIMEOUTS = MappingProxyType({
     Verb.DATA: 120.0,           # §4.5.3.2.4 DATA initiation: 2 minutes
     Signal.END_OF_DATA: 600.0,  # §4.5.3.2.6 DATA termination: 10 minutes
 })
+#: RFC 5321 §4.5.3.2.5 data block: 3 minutes for each send of a chunk of the message text
+DATA_BLOCK_TIMEOUT = 180.0
 
 
 class SMTPConnectError(ConnectionError):
     """No SMTP conversation could be opened (refused, unreachable, timed out)."""
-
-
-class SMTPTimeoutError(TimeoutError):
-    """The server did not answer in time (RFC 5321 §4.5.3.2)."""
 
 
 class Client(Conversation):
@@ -63,6 +61,18 @@ class Client(Conversation):
 
     def _write(self, data: bytes) -> None:
         self.sock.sendall(data)
+
+    def _send_data_block(self, block: bytes) -> None:
+        # Conversation.send_text calls this once per block of the message text; it goes through
+        # _write like any other bytes, only under the data-block deadline
+        wait = self.timeout if self.timeout is not None else DATA_BLOCK_TIMEOUT
+        if self.sock.gettimeout() != wait:
+            self.sock.settimeout(wait)
+        try:
+            self._write(block)
+        except TimeoutError:
+            raise SMTPTimeoutError(f"{self.host}:{self.port} took no more of the message within {wait:g} s "
+                                   "(RFC 5321 §4.5.3.2.5: 3 minutes per send)") from None
 
     def _start_tls(self) -> str:
         """Wrap the socket in TLS after the server's 220 to STARTTLS (RFC 3207 §4)."""
@@ -100,7 +110,7 @@ class Client(Conversation):
         try:
             if self.session.state is not State.CLOSED:
                 self.quit()
-        except (OSError, ConnectionError):
+        except (OSError, ProtocolError):  # a broken peer: the error that matters was raised already
             pass
         finally:
             self.close()

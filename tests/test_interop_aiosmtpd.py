@@ -112,12 +112,18 @@ def test_smtputf8_to_aiosmtpd(aiosmtpd) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_pipelined_commands_to_aiosmtpd(aiosmtpd) -> None:  # type: ignore[no-untyped-def]
-    """aiosmtpd does not advertise PIPELINING, but reads commands in order: replies match."""
-    from smtplearn.protocol import Command, Verb
+    """RFC 2920 §3: "If the server SMTP responds with code 250 to the EHLO command, and the
+    response includes the EHLO keyword value PIPELINING, then the server SMTP has indicated
+    that it can accommodate SMTP command pipelining." aiosmtpd does not advertise PIPELINING,
+    so pipeline() refuses; with check=False (a careless client) it still reads them in order."""
+    from smtplearn.protocol import Command, LocalProtocolError, Verb
     port, handler = aiosmtpd
+    group = (Command.mail("a@example.org"), Command.rcpt("b@example.org"), Command(Verb.NOOP))
     with Client("127.0.0.1", port, local_hostname="client.test", timeout=30) as client:
         client.ehlo()
-        replies = client.pipeline(Command.mail("a@example.org"), Command.rcpt("b@example.org"),
-                                  Command(Verb.NOOP))
+        with pytest.raises(LocalProtocolError, match="has not offered PIPELINING"):
+            client.pipeline(*group)
+        assert client.session.waiting == 0  # nothing was sent
+        replies = client.pipeline(*group, check=False)
         assert [r.code for r in replies] == [250, 250, 250]
 

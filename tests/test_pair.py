@@ -136,3 +136,32 @@ def test_repr_and_html_show_the_state_and_transcript() -> None:
     pair.ehlo()
     assert "state READY" in repr(pair) and " -> EHLO client.example" in repr(pair)
     assert "READY" in pair._repr_html_() and "<table" in pair._repr_html_()
+
+
+def test_pipeline_keeps_rfc_2920s_grouping_rules() -> None:
+    """RFC 2920 §3.1: "The EHLO, DATA, VRFY, EXPN, TURN, QUIT, and NOOP commands can only appear as
+    the last command in a group"; §3: pipelining only once EHLO's reply "includes the EHLO keyword
+    value PIPELINING"."""
+    from smtplearn.protocol import LocalProtocolError
+    pair = Pair()
+    with pytest.raises(LocalProtocolError, match="has not offered PIPELINING .no EHLO reply"):
+        pair.pipeline(Command(Verb.EHLO, "c.example"), Command.mail("a@example.org"))
+    pair.ehlo()
+    for early in (Command(Verb.DATA), Command(Verb.NOOP), Command(Verb.EHLO, "c.example"), Command(Verb.VRFY, "a")):
+        with pytest.raises(LocalProtocolError, match=f"{early.verb.value} is command 1 of 2 .* only be the last"):
+            pair.pipeline(early, Command.mail("a@example.org"))
+    assert pair.session.waiting == 0 and pair.transcript.turns[-1].trigger is Verb.EHLO  # nothing was sent
+    assert [r.code for r in pair.pipeline(Command(Verb.RSET), Command.mail("a@example.org"),
+                                          Command.rcpt("b@example.org"), Command(Verb.NOOP))] == [250] * 4
+
+
+def test_an_unchecked_bad_group_says_what_happened_not_that_the_server_closed() -> None:
+    """RFC 2920 §3.1: DATA "can only appear as the last command in a group": after its 354 the
+    server reads the NOOP as message text, so no reply to it comes; the server did not close."""
+    pair = Pair()
+    pair.ehlo()
+    pair.mail("a@example.org")
+    pair.rcpt("b@example.org")
+    with pytest.raises(LocalProtocolError, match="waits for more in state DATA .*1 reply this client expects"):
+        pair.pipeline(Command(Verb.DATA), Command(Verb.NOOP), check=False)
+    assert pair.state is State.DATA

@@ -4,6 +4,8 @@ reply matching (pipelining), and malformed replies."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from smtplearn.protocol import (ClientSession, Command, LocalProtocolError, RemoteProtocolError,
                                 ServerSession, Signal, State, Verb)
@@ -168,3 +170,56 @@ def test_an_unknown_raw_line_is_not_taken_for_the_greeting() -> None:
     assert "MAIL" in {v.value for v in client.allowed_verbs}
     client.receive_data(parse_reply(b"500 5.5.2 Command not recognized: FOO\r\n").to_bytes())
     assert client.state is State.READY
+
+
+# ---------------------------------------------------------------- positive replies a command cannot earn
+def test_354_to_mail_is_an_error_and_the_state_does_not_move() -> None:
+    """RFC 5321 §4.3.2: "MAIL ... S: 250"; only DATA has "I: 354". A 354 to MAIL is a broken server."""
+    from smtplearn.protocol.client import UnexpectedReplyError
+    client = greeted()
+    client.send(Command(Verb.EHLO, "c.example"))
+    client.receive_data(EHLO_REPLY)
+    client.send(Command.mail("a@example.org"))
+    with pytest.raises(UnexpectedReplyError, match="answered 354 to MAIL") as caught:
+        client.receive_data(b"354 go ahead\r\n")
+    assert caught.value.reply.code == 354 and client.state is State.READY and client.waiting == 0
+    assert [e.reply.code for e in caught.value.exchanges] == [354]
+
+
+def test_2xx_to_data_is_an_error_never_an_accepted_message() -> None:
+    """RFC 5321 §4.3.2: "DATA ... I: 354 -> data -> S: 250": DATA itself has no 2xx reply."""
+    from smtplearn.protocol.client import UnexpectedReplyError
+    client = greeted()
+    for command in (Command(Verb.EHLO, "c.example"), Command.mail("a@example.org"), Command.rcpt("b@example.org"),
+                    Command(Verb.DATA)):
+        client.send(command)
+    with pytest.raises(UnexpectedReplyError, match="DATA's only positive reply is 354"):
+        client.receive_data(EHLO_REPLY + b"250 ok\r\n250 ok\r\n250 2.0.0 queued\r\n")
+    assert client.state is State.RCPT
+
+
+def test_intermediate_replies_where_the_table_expects_them() -> None:
+    """RFC 4954 §4: AUTH may get 334 (a challenge) or 235 at once; RFC 5321 §4.3.2: DATA gets 354."""
+    client = greeted()
+    client.send(Command(Verb.EHLO, "c.example"))
+    client.send(Command(Verb.AUTH, "PLAIN AGFAYg=="))
+    [_, auth] = client.receive_data(EHLO_REPLY + b"235 2.7.0 ok\r\n")
+    assert auth.reply.code == 235
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([b"220 ok\r\n", b"250-x\r\n", b"250 y\r\n", b"354 go\r\n", b"235 ok\r\n",
+                                 b"334 \r\n", b"000 z\r\n", b"199 z\r\n", b"600 z\r\n", b"250 a\rb\r\n",
+                                 b"550 no\r\n"]), max_size=12).map(b"".join),
+       st.integers(min_value=1, max_value=7))
+def test_any_server_bytes_give_exchanges_or_a_remote_error(data: bytes, size: int) -> None:
+    """RFC 5321 §4.2 (codes 2-5 only) and §4.3.2 (which positive reply each command earns):
+    whatever a server sends, the client gives exchanges or a RemoteProtocolError, never a crash."""
+    client = ClientSession()
+    for line in ("EHLO c.test", "MAIL FROM:<a@b.c>", "RCPT TO:<d@e.f>", "DATA"):
+        client.send_line(line)
+    try:
+        for start in range(0, len(data), size):
+            client.receive_data(data[start:start + size])
+    except RemoteProtocolError:
+        return

@@ -138,3 +138,45 @@ def test_replies_read_off_the_wire_find_their_catalogue_entry() -> None:
     names = [catalogue_name(t.reply) for t in pair.transcript.turns]
     assert names == ["greeting", "helo_ok", "ehlo_ok", "mail_ok", "noop_ok"]
     assert catalogue_name(Reply(250, ("Ok: queued as 12345",), "2.0.0")) is None  # Postfix's words
+
+
+# ---------------------------------------------------------------- what a broken server sends (issue 11 item 9)
+@pytest.mark.parametrize("code", [b"000", b"199", b"600", b"999"])
+def test_reply_codes_outside_200_599_are_a_remote_protocol_error(code: bytes) -> None:
+    """RFC 5321 §4.2: servers "MUST NOT send reply codes whose first digits are other than 2, 3, 4,
+    or 5. Clients that receive such out-of-range codes SHOULD normally treat them as fatal errors"."""
+    for data in (code + b" odd\r\n", b"250-fine\r\n" + code + b" odd\r\n"):
+        with pytest.raises(RemoteProtocolError, match=f"reply code {code.decode()}"):
+            ReplyReader().feed(data)
+        reader = ReplyReader()
+        with pytest.raises(RemoteProtocolError, match=f"reply code {code.decode()}"):
+            for i in range(len(data)):  # byte by byte: the same verdict
+                reader.feed(data[i:i + 1])
+
+
+def test_a_reply_without_a_last_line_is_cut_off_at_max_reply() -> None:
+    """RFC 5321 §4.2.1: every line but the last has "-" after the code; a reader stops at 1 MiB of one reply."""
+    reader = ReplyReader()
+    chunk = b"250-" + b"x" * 60 + b"\r\n"
+    with pytest.raises(RemoteProtocolError, match="without its last line"):
+        for _ in range(1024 * 1024 // len(chunk) + 2):
+            reader.feed(chunk * 1)
+    small = ReplyReader(max_reply=100)
+    assert small.feed(b"250-a\r\n250 b\r\n")[0].lines == ("a", "b")
+    with pytest.raises(RemoteProtocolError, match="stops reading one reply at 100 octets"):
+        small.feed(b"250-" + b"y" * 60 + b"\r\n250-" + b"y" * 60 + b"\r\n")
+
+
+def test_a_long_one_line_reply_is_refused_even_in_one_chunk() -> None:
+    """RFC 5321 §4.5.3.1.5: "The maximum total length of a reply line including the reply code and
+    the <CRLF> is 512 octets"; this reader allows 8 times that, then refuses."""
+    with pytest.raises(RemoteProtocolError, match="reply line of 5004 octets"):
+        ReplyReader().feed(b"250 " + b"x" * 5000 + b"\r\n")
+
+
+def test_a_bare_cr_inside_a_reply_line_is_the_servers_fault() -> None:
+    """RFC 5321 §2.3.8: "Conforming implementations MUST NOT recognize or generate any other character
+    or character sequence as a line terminator": a bare CR inside a reply is the server's error
+    (RemoteProtocolError), not a ValueError from our code."""
+    with pytest.raises(RemoteProtocolError, match="malformed reply"):
+        ReplyReader().feed(b"250-one\rtwo\r\n250 end\r\n")

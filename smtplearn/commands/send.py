@@ -10,6 +10,7 @@ Exit status (the worst outcome wins):
     0   every recipient was delivered (a server answered 250 to the message)
     1   some recipient is deferred (4xx, no connection, DNS unreachable), none bounced
     2   some recipient bounced (5xx, no such domain, null MX)
+    3   some recipient's outcome is unknown (no reply to the final dot in time: do not resend blindly)
     64  EX_USAGE: a malformed address, server or nameserver
 """
 
@@ -31,7 +32,7 @@ EX_USAGE = 64  # sysexits.h: the command was used incorrectly
 
 EPILOG = """\
 exit status: 0 all delivered, 1 some deferred (retry later), 2 some bounced,
-64 malformed input. Without --server the MX records are looked up with
+3 some outcome unknown, 64 malformed input. Without --server the MX records are looked up with
 --nameserver, else SMTPLEARN_NAMESERVER=IP[:PORT] if set, else the system resolver.
 Many networks (and Binder) block outgoing port 25: try --server 127.0.0.1:2525
 against `python -m smtplearn serve --port 2525`."""
@@ -56,8 +57,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--subject", default="smtplearn test", help="the Subject: header")
     parser.add_argument("--nameserver", metavar="IP[:PORT]", help="DNS server for the MX lookups")
     parser.add_argument("--helo", default=None, metavar="NAME", help="the name to give in EHLO")
-    parser.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
-                        help="wait at most this long for a connection or a reply (default 30)")
+    parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                        help="wait at most this long for a connection or a reply (default: RFC 5321 "
+                             "§4.5.3.2's, 5 minutes per reply and 10 after the final dot)")
     parser.add_argument("--seed", type=int, default=None, help="order equal-preference MX hosts repeatably")
 
 
@@ -67,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         relay = parse_server(args.server, args.port) if args.server else None
         resolver = None
         if relay is None:
-            resolver = make_resolver(args.nameserver, lifetime=min(args.timeout, 10.0))
+            resolver = make_resolver(args.nameserver, lifetime=min(args.timeout or 10.0, 10.0))
         report = deliver(message, sender=args.sender, recipients=args.recipients, resolver=resolver,
                          port=args.port, helo=args.helo or DEFAULT_CLIENT_NAME, seed=args.seed,
                          timeout=args.timeout, relay=relay)

@@ -9,7 +9,9 @@ Importing this package loads none of graphviz, ipywidgets or dnspython.
 """
 
 from smtplearn.delivery.connectors import Connector, TCPConnector
+from smtplearn.delivery.envelope import OutgoingMessage, make_message
 from smtplearn.delivery.mta import deliver
 from smtplearn.delivery.report import DeliveryReport, RecipientResult, Status
 
-__all__ = ["Connector", "DeliveryReport", "RecipientResult", "Status", "TCPConnector", "deliver"]
+__all__ = ["Connector", "DeliveryReport", "OutgoingMessage", "RecipientResult", "Status", "TCPConnector",
+           "deliver", "make_message"]

@@ -15,29 +15,35 @@ from typing import Protocol
 
 from smtplearn.conversation import Conversation
 
-__all__ = ["Connector", "TCPConnector", "connect_failure_text"]
+__all__ = ["Connector", "TCPConnector", "connect_failure_text", "CONNECT_TIMEOUT"]
+
+#: seconds to wait for a TCP connection (RFC 5321 §4.5.3.2 gives none; 5 minutes for the greeting)
+CONNECT_TIMEOUT = 30.0
 
 
 class Connector(Protocol):
     """Open an SMTP conversation with ``host`` at ``address``:``port``.
 
     ``host`` is the MX name (it names the server in the transcript); ``address``
-    is one of its IP addresses; ``local_hostname`` is what the client says in EHLO.
+    is one of its IP addresses; ``local_hostname`` is what the client says in EHLO;
+    ``timeout`` bounds each wait for a reply (None: RFC 5321 §4.5.3.2's per-command
+    values). The conversation's ``greeting`` has been read when it is returned.
     """
 
     def __call__(self, host: str, address: str, port: int, *, local_hostname: str,
-                 timeout: float) -> Conversation: ...
+                 timeout: float | None) -> Conversation: ...
 
 
 class TCPConnector:
     """Real TCP with ``smtplearn.Client``: what a mail server on the Internet does."""
 
     def __call__(self, host: str, address: str, port: int, *, local_hostname: str,
-                 timeout: float) -> Conversation:
+                 timeout: float | None) -> Conversation:
         from smtplearn.socket_client import Client
-        # timeout bounds the connection and every reply: a lesson should not wait the
-        # RFC's 5 or 10 minutes (§4.5.3.2) for a server that will never answer
-        return Client(address, port, timeout=timeout, connect_timeout=timeout,
+        # timeout=None: the RFC's per-command timeouts (§4.5.3.2: 10 minutes after the final
+        # dot, so a slow server is not taken for a dead one and sent a second copy)
+        return Client(address, port, timeout=timeout,
+                      connect_timeout=CONNECT_TIMEOUT if timeout is None else timeout,
                       local_hostname=local_hostname, server_name=host)
 
     def __repr__(self) -> str:

@@ -1,9 +1,12 @@
 """What happened to each recipient of one delivery, and one transcript of every hop.
 
-A sending MTA owes each recipient one of three outcomes (RFC 5321 §4.5.4, §6.1):
-it was *delivered* (some MX answered 250 to the end of data), it is *deferred*
-(only temporary failures so far: the message stays queued and is retried), or
-it *bounced* (a permanent failure: a non-delivery report goes to the sender).
+A sending MTA owes each recipient an outcome (RFC 5321 §4.5.4, §6.1): it was
+*delivered* (some MX answered 250 to the end of data), it is *deferred* (only
+temporary failures so far: the message stays queued and is retried), or it
+*bounced* (a permanent failure: a non-delivery report goes to the envelope's
+reverse-path, unless that is the null path <>). A fourth case is no choice but a
+fact: when no reply to the final dot came in time, the outcome is *unknown* (the
+server may have the message, RFC 5321 §4.5.3.2.6), and nobody retries.
 This file owns that record and its views; mta.py fills it in.
 """
 
@@ -16,6 +19,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from smtplearn.diagrams.diagram import Diagram
+from smtplearn.mx.names import domain_of
 from smtplearn.protocol.errors import NotFoundError, NotNowError, UsageError
 from smtplearn.render.html import REPLY_CLASSES, Cell, html_table
 from smtplearn.transcript import Transcript
@@ -31,18 +35,24 @@ class Status(enum.Enum):
 
     DELIVERED = "delivered"  # an MX took responsibility: 250 to the end of data (§4.1.1.4)
     DEFERRED = "deferred"    # temporary trouble only (4xx, no connection, DNS down): retry later (§4.5.4.1)
-    BOUNCED = "bounced"      # permanent: 5xx, no such domain, null MX; the sender is told (§6.1)
+    BOUNCED = "bounced"      # permanent: 5xx, no such domain, null MX; a report goes to the reverse-path (§6.1)
+    UNKNOWN = "outcome unknown"  # no reply to the final dot in time: the MX may have it; no retry (§4.5.3.2.6)
 
     def __str__(self) -> str:
         return self.value
 
 
-#: exit status of ``python -m smtplearn send``: the worst outcome wins
-EXIT_CODES = {Status.DELIVERED: 0, Status.DEFERRED: 1, Status.BOUNCED: 2}
+#: exit status of ``python -m smtplearn send``: the highest wins
+EXIT_CODES = {Status.DELIVERED: 0, Status.DEFERRED: 1, Status.BOUNCED: 2, Status.UNKNOWN: 3}
 
 # the colours of the transcript's reply classes (render/html.py), so one palette is learnt
 _COLOURS = {status: REPLY_CLASSES[digit][0]
-            for status, digit in ((Status.DELIVERED, 2), (Status.DEFERRED, 4), (Status.BOUNCED, 5))}
+            for status, digit in ((Status.DELIVERED, 2), (Status.DEFERRED, 4), (Status.BOUNCED, 5),
+                                  (Status.UNKNOWN, 4))}
+
+#: RFC 5321 §6.1: "if this address is null ("<>"), the receiver-SMTP MUST NOT send a notification"
+NO_NOTIFICATION = ("the reverse-path is null (<>), so no non-delivery report is sent to anyone "
+                   "(RFC 5321 §6.1, §4.5.5)")
 
 
 @dataclass(frozen=True)
@@ -58,7 +68,8 @@ class RecipientResult:
 
     @property
     def domain(self) -> str:
-        return self.recipient.rpartition("@")[2].lower()
+        """The recipient's domain as routed: lower case, no final dot, A-labels (``domain_of``)."""
+        return domain_of(self.recipient)
 
     def __str__(self) -> str:
         where = f" at {self.host} [{self.address}]" if self.host and self.address else ""
@@ -98,13 +109,18 @@ class DeliveryReport:
         return self._with(Status.BOUNCED)
 
     @property
+    def unknown(self) -> list[str]:
+        """Recipients whose outcome is unknown (no reply to the final dot in time): check, do not resend."""
+        return self._with(Status.UNKNOWN)
+
+    @property
     def ok(self) -> bool:
         """True when every recipient was delivered."""
         return all(r.status is Status.DELIVERED for r in self.results)
 
     @property
     def exit_code(self) -> int:
-        """0 all delivered, 1 some deferred (none bounced), 2 some bounced."""
+        """0 all delivered, 1 some deferred (none bounced), 2 some bounced, 3 some outcome unknown."""
         return max((EXIT_CODES[r.status] for r in self.results), default=0)
 
     def __getitem__(self, recipient: str) -> RecipientResult:
@@ -114,12 +130,16 @@ class DeliveryReport:
         raise NotFoundError(f"{recipient!r} was not a recipient; recipients: {', '.join(r.recipient for r in self.results)}")
 
     def retry(self) -> DeliveryReport:
-        """Try the deferred recipients again, as an MTA's queue does later (RFC 5321 §4.5.4.1)."""
+        """Try the deferred recipients again, as an MTA's queue does later (RFC 5321 §4.5.4.1).
+
+        Never those whose outcome is unknown: the server may already have the message.
+        """
         if self._retry is None:
             raise NotNowError("this report cannot retry: it was not made by deliver()")
         if not self.deferred:
             raise UsageError("nothing to retry: no recipient is deferred "
-                             f"(delivered: {len(self.delivered)}, bounced: {len(self.bounced)})")
+                             f"(delivered: {len(self.delivered)}, bounced: {len(self.bounced)}, "
+                             f"outcome unknown: {len(self.unknown)}, never retried: the server may have it)")
         return self._retry(self.deferred)
 
     def sequence_diagram(self, **options: Any) -> Diagram:
@@ -127,10 +147,23 @@ class DeliveryReport:
         return self.transcript.sequence_diagram(**options)
 
     # -- views --------------------------------------------------------------------
+    def _counts(self) -> str:
+        unknown = f", {len(self.unknown)} outcome unknown" if self.unknown else ""
+        return f"{len(self.delivered)} delivered, {len(self.deferred)} deferred, {len(self.bounced)} bounced{unknown}"
+
+    @property
+    def notification(self) -> str | None:
+        """Who hears of the bounces: the reverse-path, or nobody when it is null (RFC 5321 §6.1)."""
+        if not self.bounced:
+            return None
+        if not self.sender:
+            return NO_NOTIFICATION
+        return f"a non-delivery report for the bounced recipient(s) goes to the reverse-path <{self.sender}> (RFC 5321 §6.1)"
+
     def summary(self) -> str:
-        lines = [f"{len(self.results)} recipient(s) of <{self.sender}>: {len(self.delivered)} delivered, "
-                 f"{len(self.deferred)} deferred, {len(self.bounced)} bounced"]
-        return "\n".join(lines + [f"  {result}" for result in self.results])
+        lines = [f"{len(self.results)} recipient(s) of <{self.sender}>: {self._counts()}"]
+        lines += [f"  {result}" for result in self.results]
+        return "\n".join(lines + ([self.notification] if self.notification else []))
 
     def __str__(self) -> str:
         return self.transcript.text() + "\n\n" + self.summary()
@@ -145,8 +178,8 @@ class DeliveryReport:
             answer = escape(str(r.reply)).replace("\n", "<br>") if r.reply is not None else ""
             rows.append([escape(r.recipient), Cell(r.status.value, f"color:{_COLOURS[r.status]};font-weight:bold"),
                          where, Cell(answer, "font-family:monospace"), escape(r.reason)])
-        return (f"<p>Delivery from <code>&lt;{escape(self.sender)}&gt;</code>: "
-                f"{len(self.delivered)} delivered, {len(self.deferred)} deferred, {len(self.bounced)} bounced</p>"
-                + html_table(("recipient", "status", "where", "reply", "why"), rows)
+        notification = f"<p>{escape(self.notification)}</p>" if self.notification else ""
+        return (f"<p>Delivery from <code>&lt;{escape(self.sender)}&gt;</code>: {escape(self._counts())}</p>"
+                + html_table(("recipient", "status", "where", "reply", "why"), rows) + notification
                 + "<details><summary>Transcript of every hop</summary>"
                 f"{self.transcript._repr_html_()}</details>")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from smtplearn.mailbox import Mailbox
+from smtplearn.mx.names import domain_of
 from smtplearn.protocol.catalogue import reply
 from smtplearn.protocol.errors import UsageError
 from smtplearn.protocol.handlers import Handler
@@ -91,7 +92,7 @@ class HostHandler(Handler):
         return None
 
     def on_rcpt(self, session: ServerSession, address: str, params: Params) -> Reply | None:
-        domain = address.rpartition("@")[2].lower().rstrip(".")
+        domain = domain_of(address)
         if self.host.domains and domain not in self.host.domains:
             # RFC 5321 §3.6.2, §7.1: an MX takes mail for its own domains only, not an open relay
             return reply("relay_denied", domain=domain)

@@ -149,7 +149,7 @@ class MiniInternet:
         return self._resolver
 
     def connect(self, host: str, address: str, port: int, *, local_hostname: str = DEFAULT_CLIENT_NAME,
-                timeout: float = 0.0) -> Pair:
+                timeout: float | None = None) -> Pair:
         """The connector: open an in-memory SMTP session with the server at ``address``."""
         self.resolver  # noqa: B018
         # the server at that address: the one called ``host`` if several names share the address;

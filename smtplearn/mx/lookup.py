@@ -33,7 +33,8 @@ __all__ = [
 
 # RFC 5321 §5.1 / §4.5.4.1: what a sender does with each kind of failure.
 TEMPORARY = "temporary: a sender keeps the message queued and retries later (RFC 5321 §5.1, §4.5.4.1)"
-PERMANENT = "permanent: a sender gives up and returns the message to its author (RFC 5321 §5.1)"
+PERMANENT = ("permanent: a sender gives up, and a non-delivery report goes to the envelope's reverse-path "
+             "(RFC 5321 §5.1, §6.1)")
 
 
 class Resolves(Protocol):

@@ -91,3 +91,35 @@ def _refuse_address_literal(domain: str, text: str) -> None:
     raise UsageError(f"{domain!r} is an IP address, not a domain name, so there is no MX to look up: mail "
                      "to an address literal like [192.0.2.1] goes straight to that address (RFC 5321 "
                      "§4.1.3). Give a name such as example.com")
+
+
+def domain_of(address: str) -> str:
+    """The domain of a mailbox as a key to compare and route on ("" when there is none).
+
+    The part after the last @, lower case (RFC 5321 §2.4: "Mailbox domains follow normal
+    DNS rules and are hence not case sensitive"), without a final dot, and with Unicode
+    labels as A-labels, so ``bücher.example`` and ``xn--bcher-kva.example`` are one domain
+    (RFC 5890; RFC 6531 §3.2). A name IDNA refuses, or an address literal, stays as written.
+    """
+    local, at, domain = address.rpartition("@")
+    if not (at and local):
+        return ""
+    return ascii_domain(domain)
+
+
+def ascii_domain(domain: str) -> str:
+    """``domain`` lower case, without a final dot, Unicode labels as A-labels (IDNA 2008)."""
+    domain = domain.lower().removesuffix(".")
+    if domain.isascii() or domain.startswith("["):
+        return domain
+    try:
+        return idna.encode(domain, uts46=True, transitional=False).decode("ascii").lower()
+    except idna.IDNAError:
+        return domain  # left as is: a lookup of it says what is wrong (normalise_domain)
+
+
+def ascii_mailbox(address: str) -> str:
+    """``address`` with its domain as A-labels (the local part is kept exactly: RFC 5321 §2.4
+    says it is case sensitive); "" (the null path) and a bare local part stay as they are."""
+    local, at, domain = address.rpartition("@")
+    return f"{local}@{ascii_domain(domain)}" if at and local else address

@@ -173,6 +173,7 @@ CODE_MEANINGS = MappingProxyType({
     553: ("RFC 5321 §4.2.3", "Mailbox name not allowed: the address is malformed or not permitted."),
     554: ("RFC 5321 §4.2.3", "Transaction failed (or, as a greeting: no SMTP service here)."),
     555: ("RFC 5321 §4.1.1.11", "A MAIL FROM/RCPT TO parameter is not recognised or not implemented."),
+    556: ("RFC 7505 §4", "Domain does not accept mail: it publishes a null MX (MX 0 .); enhanced status 5.1.10."),
 })
 
 _ENTRIES: dict[str, Entry] = {
@@ -290,6 +291,10 @@ _ENTRIES: dict[str, Entry] = {
     "auth_needs_tls": Entry(538, "5.7.11", "Encryption required for requested authentication mechanism",
                             "RFC 4954 §6",
                             "PLAIN and LOGIN send the password readable; use STARTTLS first."),
+    "null_mx": Entry(556, "5.1.10", "Recipient address has null MX: {domain} accepts no mail",
+                     "RFC 7505 §4",
+                     "The recipient's domain publishes a null MX (MX 0 .): it accepts no mail, so the "
+                     "message fails at once and nobody retries."),
     "auth_required": Entry(530, "5.7.0", "Authentication required", "RFC 4954 §6",
                            "This server needs AUTH before MAIL."),
 }

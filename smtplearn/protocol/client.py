@@ -23,6 +23,24 @@ from smtplearn.protocol.states import (EXTENSION_VERBS, INITIAL_STATE, TRANSITIO
                                        Verb, allowed_verbs, state_after)
 
 
+#: the commands whose positive reply may be a 3xx ("go on"): read from the table, as the
+#: state machine knows them (DATA's 354, AUTH's 334); any other command earns 2xx or a refusal
+_INTERMEDIATE_OK = frozenset(trigger for row in TRANSITIONS.values() for trigger, move in row.items()
+                             if move.intermediate is not None)
+#: RFC 5321 §4.3.2: "DATA ... I: 354 -> data": DATA itself has no 2xx reply, only the end of data has
+_NO_COMPLETION = frozenset({Verb.DATA})
+
+
+class UnexpectedReplyError(RemoteProtocolError):
+    """A positive reply the command cannot earn (354 to MAIL, 250 to DATA): the server is
+    broken, and taking the reply for a success could lose or duplicate a message.
+    ``exchanges`` holds what was settled in the same read, this reply last."""
+
+    def __init__(self, message: str, reply: Reply, exchanges: list[Exchange]) -> None:
+        super().__init__(message, reply)
+        self.exchanges = exchanges
+
+
 class _Pending(NamedTuple):
     """A command on its way, waiting for its reply. (A NamedTuple, not a frozen
     dataclass: one is made per command, and a tuple is made several times quicker.)"""
@@ -88,12 +106,13 @@ class ClientSession:
         self._pending.append(_Pending(Signal.END_OF_DATA, content, None, len(content)))
         return payload
 
-    def send_message(self, content: bytes, *, raw: bool = False) -> bytes:
+    def send_message(self, content: bytes, *, raw: bool = False, crlf_done: bool = False) -> bytes:
         """The message text after 354: dot-stuffed, ending with <CRLF>.<CRLF> (§4.5.2, §4.1.1.4).
 
         ``raw=True`` sends ``content`` exactly as given (no line-ending repair, no
         dot-stuffing), followed by <CRLF>.<CRLF>: for lessons that show what a
-        broken or hostile client sends, such as SMTP smuggling.
+        broken or hostile client sends, such as SMTP smuggling. ``crlf_done=True``:
+        the caller already made every line end in CRLF (``crlf_lines``), so it is not done again.
         """
         if self._predicted_state() is not State.DATA:
             raise LocalProtocolError(
@@ -102,7 +121,7 @@ class ClientSession:
         if raw:
             payload = content + (b".\r\n" if content.endswith(b"\r\n") else b"\r\n.\r\n")
         else:
-            content = crlf_lines(content)
+            content = content if crlf_done else crlf_lines(content)
             payload = stuff_crlf_text(content)  # dot_stuff without repairing line ends again
         self._pending.append(_Pending(Signal.END_OF_DATA, content, None, len(payload) - 3))
         return payload
@@ -136,7 +155,14 @@ class ClientSession:
                 self._pending.append(_Pending(Signal.CLOSE_421, b"", None))
             if not self._pending:
                 raise RemoteProtocolError(f"server sent a reply nobody asked for: {answer}")
-            exchanges.append(self._settle(self._pending.popleft(), answer))
+            pending = self._pending.popleft()
+            problem = _unexpected(pending.trigger, answer)
+            if problem is not None:  # recorded as a refusal would be: the state does not move
+                exchanges.append(Exchange(pending.trigger, pending.sent, pending.command, answer,
+                                          self.state, self.state, pending.size))
+                self._pending.clear()  # the session is not trusted any more: nothing else is matched
+                raise UnexpectedReplyError(problem, answer, exchanges)
+            exchanges.append(self._settle(pending, answer))
             if exchanges[-1].trigger is Verb.STARTTLS and answer.code == 220:
                 # RFC 3207 §4.2, §6: whatever came after the 220 in clear text is not
                 # trusted (a man in the middle could have added replies): drop it
@@ -174,6 +200,22 @@ class ClientSession:
         """Commands the table allows next, leaving out extensions the server did not offer."""
         return tuple(v for v in allowed_verbs(self._predicted_state())
                      if v not in EXTENSION_VERBS or EXTENSION_VERBS[v] in self.extensions)
+
+
+def _unexpected(trigger: Trigger | None, answer: Reply) -> str | None:
+    """Why ``answer`` cannot be the reply to ``trigger``, or None when it can (RFC 5321 §4.3.2)."""
+    if trigger is None or answer.code >= 400:
+        return None  # the greeting, a raw line, or a refusal: nothing positive to take on trust
+    name = getattr(trigger, "value", str(trigger))
+    if answer.code >= 300 and trigger not in _INTERMEDIATE_OK:
+        return (f"the server answered {answer.code} to {name}: a 3xx reply means 'go on, send more', which "
+                f"{name} never asks for (its positive reply is 2xx, RFC 5321 §4.3.2). The server is broken; "
+                "this client stops instead of taking the reply for a success")
+    if answer.code < 300 and trigger in _NO_COMPLETION:
+        return (f"the server answered {answer.code} to {name}: DATA's only positive reply is 354, "
+                "'send the message' (RFC 5321 §4.3.2); no message was sent, so a 2xx here cannot mean it "
+                "was accepted. The server is broken; this client stops")
+    return None
 
 
 def _is_greeting(pending: _Pending) -> bool:
