@@ -15,8 +15,8 @@ from email.policy import SMTP, SMTPUTF8
 from typing import Any
 
 from smtplearn.diagrams import Diagram, state_diagram
-from smtplearn.protocol import (ClientSession, Command, LocalProtocolError, Reply, Signal, State, UsageError, Verb,
-                                WrongTypeError)
+from smtplearn.protocol import (ClientSession, Command, Error, LocalProtocolError, Reply, Signal, State, UsageError,
+                                Verb, WrongTypeError)
 from smtplearn.protocol.auth import b64encode_text, plain_response
 from smtplearn.protocol.client import UnexpectedReplyError
 from smtplearn.protocol.events import Exchange
@@ -34,7 +34,7 @@ DATA_BLOCK = 64 * 1024
 PIPELINE_ANYWHERE = frozenset({Verb.RSET, Verb.MAIL, Verb.RCPT})
 
 
-class SMTPTimeoutError(TimeoutError):
+class SMTPTimeoutError(Error, TimeoutError):
     """The server did not answer in time (RFC 5321 §4.5.3.2).
 
     ``after_final_dot`` is False: the message, if any, was not complete, so no server has it.

@@ -13,6 +13,7 @@ import re
 
 import idna
 
+from smtplearn.protocol import addresses
 from smtplearn.protocol.errors import UsageError, WrongTypeError
 
 MAX_LABEL = 63  # RFC 1035 §2.3.4: labels are 63 octets or less
@@ -100,11 +101,9 @@ def domain_of(address: str) -> str:
     DNS rules and are hence not case sensitive"), without a final dot, and with Unicode
     labels as A-labels, so ``bücher.example`` and ``xn--bcher-kva.example`` are one domain
     (RFC 5890; RFC 6531 §3.2). A name IDNA refuses, or an address literal, stays as written.
+    The mailbox is taken apart by ``smtplearn.protocol.addresses.domain_of``; this adds the A-labels.
     """
-    local, at, domain = address.rpartition("@")
-    if not (at and local):
-        return ""
-    return ascii_domain(domain)
+    return ascii_domain(addresses.domain_of(address))
 
 
 def ascii_domain(domain: str) -> str:

@@ -128,3 +128,15 @@ def parse_params(text: str) -> Params:
 def format_path(mailbox: str) -> str:
     """``<mailbox>``; the inverse of parse_path for a client writing commands."""
     return f"<{mailbox}>"
+
+
+def domain_of(address: str) -> str:
+    """The domain of a mailbox, as a key to compare on ("" when there is no local part and @).
+
+    The part after the last @, lower case (RFC 5321 §2.4: "Mailbox domains follow normal
+    DNS rules and are hence not case sensitive") and without a final dot. The one place
+    that takes a mailbox apart for its domain; ``smtplearn.mx.names.domain_of`` gives the
+    same domain in A-labels, for routing.
+    """
+    local, at, domain = address.rpartition("@")
+    return domain.lower().removesuffix(".") if at and local else ""
