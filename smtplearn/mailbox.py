@@ -29,7 +29,7 @@ class Mailbox:
     def append(self, message: Message) -> None:
         with self._lock:
             if self._maildir is not None:
-                self._maildir.add(message.data)
+                self._maildir.add(message.delivered)  # RFC 5321 §4.4: Return-Path first
             self._messages.append(message)
 
     def clear(self) -> None:

@@ -42,6 +42,7 @@ class Pair(Conversation):
                                     limits=limits, peer=peer, clock=clock, queue_ids=queue_ids)
         self.mailbox = mailbox if mailbox is not None else Mailbox()
         self._replies = bytearray()
+        self._notes: list[str] = []
         self._take(self.server.start())
         #: the server's first words (§3.1)
         self.greeting = self._greet()
@@ -50,7 +51,18 @@ class Pair(Conversation):
         for event in events:
             if isinstance(event, MessageAccepted):
                 self.mailbox.append(event.message)
+            elif getattr(event, "note", ""):  # what the server noted (bare LF, a delayed reply)
+                self._notes.append(event.note)
+        # the delay a TCP transport would sleep (ServerSession.reply_delay): in memory it is
+        # only noted, so a lesson runs at once
         self._replies += self.server.data_to_send()
+
+    def _await_replies(self, sent_at: float) -> list[Any]:
+        exchanges = super()._await_replies(sent_at)
+        for note in self._notes:  # after the turns they are about, as a server transcript has them
+            self.transcript.note(note, source=self.server_name, kind="rfc")
+        self._notes.clear()
+        return exchanges
 
     def _write(self, data: bytes) -> None:
         self._take(self.server.receive_data(data))

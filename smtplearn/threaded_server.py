@@ -285,6 +285,9 @@ class Server:
                                        server=self.hostname)
             if self._on_event is not None:
                 self._on_event(conn.transcript, event)
+        # the session's defences (tarpit, failed AUTH): wait before replying, but wake for stop()
+        if conn.session.reply_delay:
+            conn.stopping.wait(conn.session.reply_delay)
         out = conn.session.data_to_send()
         if out:
             try:

@@ -126,8 +126,12 @@ class Transcript:
 
     def record(self, exchange: Exchange, *, client: str = "client", server: str = "server",
                duration: float | None = None) -> Turn:
+        """Add one exchange; what the session noted about it (a command line that ended with
+        a bare LF, RFC 5321 §2.3.8; a delayed reply) follows as a note beside the server."""
         turn = Turn(self.now(), client, server, exchange, duration)
         self.entries.append(turn)
+        if exchange.note:
+            self.note(exchange.note, source=server, kind="rfc")
         return turn
 
     def note(self, text: str, *, source: str = "client", target: str | None = None,

@@ -129,7 +129,7 @@ def test_ctrl_c_sends_421_to_a_connected_client(serve) -> None:  # type: ignore[
     process, port = serve()
     sock = socket.create_connection(("127.0.0.1", port), timeout=15)
     assert sock.recv(200).startswith(b"220 mx.test")
-    process.wait_for("[CLOSED -> GREETED]")
+    process.wait_for("[CONNECTED -> GREETED]")
     assert process.stop(signal.SIGINT) == 0
     data = b""
     while not data.endswith(b"\r\n"):
@@ -189,3 +189,25 @@ def test_narrator_lines_without_a_network() -> None:
     assert text.startswith("[192.0.2.1:1234] <-  220 mx.test ESMTP smtplearn ready\n")
     assert "[192.0.2.1:1234] <** 503 5.5.1 RCPT is not allowed before MAIL FROM" in text
     assert "Commands must come in order" in text
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_plain_nc_bare_lf_commands_in_class(serve, strict: bool) -> None:  # type: ignore[no-untyped-def]
+    """``serve`` opts in to the named classroom deviation (Limits.bare_lf_commands) and says so
+    each time: RFC 5321 §2.3.8 "Conforming implementations MUST NOT recognize or generate any
+    other character or character sequence as a line terminator". --strict-line-ends keeps the RFC."""
+    process, port = serve(*(["--strict-line-ends"] if strict else []))
+    with socket.create_connection(("127.0.0.1", port), timeout=15) as sock:
+        reader = sock.makefile("rb")
+        assert reader.readline().startswith(b"220 mx.test")
+        sock.sendall(b"NOOP\n")  # what plain nc sends
+        answer = reader.readline()
+        sock.sendall(b"QUIT\r\n")
+        while not reader.readline().startswith(b"221"):
+            pass
+    if strict:
+        assert answer.startswith(b"500 5.5.2 Command line must end with CRLF")
+    else:
+        assert answer == b"250 2.0.0 OK\r\n"
+        process.wait_for("this line ended with a bare LF, not CRLF; RFC 5321 §2.3.8")
+    assert process.stop(signal.SIGINT) == 0

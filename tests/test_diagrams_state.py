@@ -9,7 +9,7 @@ import pytest
 import smtplearn
 from smtplearn.diagrams import DotNotFoundError, state_diagram
 from smtplearn.diagrams.state_model import REPLY_CODES, EdgeKind, state_graph
-from smtplearn.protocol.states import TRANSITIONS, Signal, State, Verb
+from smtplearn.protocol.states import START_STATE, TRANSITIONS, Signal, State, Verb
 
 EDGE = re.compile(r"^\s+(\w+) -> (\w+) \[(.*)\];$", re.M)
 NODE = re.compile(r"^\s+(\w+) \[(label=.*)\];$", re.M)
@@ -29,6 +29,11 @@ def classes(attrs: str) -> set[str]:
     return set(re.search(r'class="([^"]*)"', attrs).group(1).split())
 
 
+def node_name(state: State) -> str:
+    """The DOT node a state is drawn as: the start marker stands for START_STATE."""
+    return "start" if state is START_STATE else state.name
+
+
 def expected_moves() -> set[tuple[State, object, State]]:
     """Computed from the table itself: each distinct target of each Transition."""
     moves = set()
@@ -45,7 +50,8 @@ def expected_moves() -> set[tuple[State, object, State]]:
 
 def test_only_data_2xx_is_left_out_as_impossible():
     impossible = {(t, c) for t, codes in REPLY_CODES.items() for c, v in codes.items() if v is None}
-    assert impossible == {(Verb.DATA, 2)}  # §4.3.2: DATA gets 354 or a refusal, never 2xx
+    # §4.3.2: DATA gets 354 or a refusal, never 2xx; 421 is a 4xx, never a success
+    assert impossible == {(Verb.DATA, 2), (Signal.CLOSE_421, 2)}
 
 
 def test_every_transition_in_the_table_is_an_edge():
@@ -53,7 +59,7 @@ def test_every_transition_in_the_table_is_an_edge():
     edges = dot_edges(source)
     missing = []
     for state, trigger, target in expected_moves():
-        if not any(t == state.name and h == target.name and trigger.name in classes(a)
+        if not any(t == node_name(state) and h == target.name and trigger.name in classes(a)
                    for t, h, a in edges):
             missing.append((state.name, trigger.name, target.name))
     assert not missing, f"table moves with no edge: {sorted(missing)}"
@@ -61,11 +67,8 @@ def test_every_transition_in_the_table_is_an_edge():
 
 
 def test_no_edge_that_the_table_does_not_have():
-    allowed = {(s.name, t.name, d.name) for s, t, d in expected_moves()}
+    allowed = {(node_name(s), t.name, d.name) for s, t, d in expected_moves()}
     for tail, head, attrs in dot_edges(state_diagram().source):
-        if tail == "start":
-            assert head == "GREETED" and "connect" in classes(attrs)
-            continue
         names = classes(attrs) - {k.value for k in EdgeKind} - {"path"}
         assert names, attrs
         for name in names:
@@ -74,7 +77,7 @@ def test_no_edge_that_the_table_does_not_have():
 
 def test_every_state_is_a_node_and_labels_name_the_triggers():
     source = state_diagram().source
-    for state in State:
+    for state in set(State) - {START_STATE}:  # drawn as the start marker
         assert re.search(rf"^\s+{state.name} \[label=", source, re.M)
     assert "DATA / 354" in source
     assert "&lt;CRLF&gt;.&lt;CRLF&gt; / 250 or 4xx/5xx" in source  # escaped for the HTML label
@@ -92,7 +95,7 @@ def test_anytime_commands_share_one_loop_per_state():
 def test_421_edges_are_drawn_light():
     source = state_diagram().source
     closing = [(t, a) for t, h, a in dot_edges(source) if h == "CLOSED" and "CLOSE_421" in classes(a)]
-    assert {t for t, _ in closing} == {s.name for s in State if Signal.CLOSE_421 in TRANSITIONS[s]}
+    assert {t for t, _ in closing} == {node_name(s) for s in State if Signal.CLOSE_421 in TRANSITIONS[s]}
     assert all("421" in a for _, a in closing)
 
 
@@ -161,7 +164,8 @@ def test_refused_commands_stay_put_and_show_with_errors():
     assert "RCPT, DATA / 503" in refusal[0].label_lines()
     source = state_diagram(show_errors=True).source
     loops = [t for t, h, a in dot_edges(source) if t == h and "refusal" in classes(a)]
-    assert sorted(loops) == ["GREETED", "MAIL", "RCPT", "READY"]
+    # REFUSED too: after a 554 greeting everything but QUIT gets 503 (RFC 5321 §3.1)
+    assert sorted(loops) == ["GREETED", "MAIL", "RCPT", "READY", "REFUSED"]
 
 
 def test_text_fallback_and_missing_dot(tmp_path, monkeypatch):
@@ -211,3 +215,24 @@ def test_a_path_brings_the_extensions_its_server_offered() -> None:
     helo_only.helo()
     assert "STARTTLS" not in state_diagram(path=helo_only.transcript).source
     assert "state-AUTH" in state_diagram(path=[State.GREETED, State.READY]).source  # no hello seen: whole table
+
+
+def test_the_greeting_is_drawn_from_the_tables_connect_row_and_nothing_else():
+    """RFC 5321 §3.1: "a 554 response MAY be given in the initial connection opening message
+    instead of the 220". The start marker's arrows are exactly the CONNECTED row: 220 to
+    GREETED, 554 to REFUSED, 421 to CLOSED; no edge is added by hand."""
+    from_start = {(e.target, t) for e in state_graph().edges if e.source is None for t in e.triggers}
+    assert from_start == {(State.GREETED, Signal.CONNECT), (State.REFUSED, Signal.CONNECT),
+                          (State.CLOSED, Signal.CLOSE_421)}
+    table = {(target, trigger) for trigger, move in TRANSITIONS[START_STATE].items()
+             for target in (move.success, move.intermediate, move.failure) if target is not None}
+    assert from_start == table
+    labels = {line.text for e in state_graph().edges if e.source is None for line in e.lines}
+    assert labels == {"connect / 220", "connect / 554", "421"}
+
+
+def test_the_diagram_model_draws_exactly_the_tables_edges():
+    """Every (state, trigger, target) the model draws is a move of TRANSITIONS, and back."""
+    drawn = {(START_STATE if e.source is None else e.source, t, e.target)
+             for e in state_graph().edges for t in e.triggers}
+    assert drawn == expected_moves()

@@ -7,8 +7,8 @@ server's responsibility once it has said 250, §4.1.1.4 and §6.1):
 - a silent client is answered ``421 4.4.2`` and closed after ``idle_timeout``;
 - ``stop()`` answers every open session with ``421 4.3.2`` and loses no
   message it already answered 250 for;
-- ``Limits.errors_in_a_row`` refusals in a row (default 20) get ``421 4.7.0``
-  and a close;
+- unknown commands never close a session (§3.8); ``Limits.refused_recipients``
+  RCPTs refused with 5yz in a row (default 20) get ``421 4.7.0`` and a close (§7.8);
 - beyond ``max_connections`` a new client gets ``421 4.3.2`` at once.
 All against a real ``Server`` on 127.0.0.1, with raw sockets where a polite
 client would not misbehave.
@@ -22,7 +22,7 @@ import time
 import pytest
 
 from smtplearn import Client, Server
-from smtplearn.protocol import Limits
+from smtplearn.protocol import Handler, Limits, Verb, reply
 from wire import RawPeer as Raw, wait_for
 
 
@@ -140,25 +140,46 @@ def test_stop_loses_no_message_that_was_answered_250():
     assert len(stored) == len(srv.mailbox)  # and none twice
 
 
-# -- too many errors in a row -------------------------------------------------------------------
-@pytest.mark.parametrize("limit", [3, 20])
-def test_too_many_errors_in_a_row_get_421(limit):
-    with Server(limits=Limits(errors_in_a_row=limit)) as srv:
+# -- unknown commands, and the §7.8 close after refused recipients -------------------------------
+def test_unknown_commands_never_close_the_connection():
+    """RFC 5321 §3.8: "a server that closes connections in response to commands that are not
+    understood is in violation of this specification." (A tiny tarpit step keeps this quick
+    on a transport that sleeps ServerSession.reply_delay.)"""
+    with Server(limits=Limits(tarpit_step=0.001, tarpit_max=0.01)) as srv:
         raw = Raw(srv.address)
         raw.reply()
-        for _ in range(limit - 1):
+        for _ in range(40):
             assert raw.ask(b"BOGUS")[:3] == b"500"
-        assert raw.ask(b"NOOP")[:3] == b"250"  # a success starts the count again
+        assert raw.ask(b"EHLO client.test")[:3] == b"250"  # the session goes on
+        raw.close()
+
+
+@pytest.mark.parametrize("limit", [3, 20])
+def test_refused_recipients_in_a_row_get_421(limit):
+    """RFC 5321 §7.8: "if a server determines that a large number of RCPT TO commands are being
+    sent, most or all with invalid addresses, as part of such an attack, it would be reasonable
+    for the server to close the connection after generating an appropriate number of 5yz
+    (normally 550) replies." """
+    limits = Limits(refused_recipients=limit, tarpit_step=0.001)  # the 550s also feed the tarpit
+    with Server(local_domains=["example.org"], limits=limits) as srv:
+        raw = Raw(srv.address)
+        raw.reply()
+        assert raw.ask(b"EHLO client.test")[:3] == b"250"
+        assert raw.ask(b"MAIL FROM:<a@example.net>")[:3] == b"250"
         for _ in range(limit - 1):
-            assert raw.ask(b"BOGUS")[:3] == b"500"
-        assert raw.ask(b"MAIL FROM:<a@example.org>")[:3] == b"503"  # the limit-th refusal...
-        assert raw.reply().startswith(b"421 4.7.0 smtplearn.test too many errors")  # ...then 421
+            assert raw.ask(b"RCPT TO:<x@elsewhere.test>")[:3] == b"550"
+        assert raw.ask(b"RCPT TO:<bob@example.org>")[:3] == b"250"  # an accepted one starts again
+        for _ in range(limit - 1):
+            assert raw.ask(b"RCPT TO:<x@elsewhere.test>")[:3] == b"550"
+        assert raw.ask(b"NOOP")[:3] == b"250"  # other commands do not reset the count
+        assert raw.ask(b"RCPT TO:<x@elsewhere.test>")[:3] == b"550"  # the limit-th refusal...
+        assert raw.reply().startswith(b"421 4.7.0 smtplearn.test too many refused recipients")
         assert raw.closed()
         raw.close()
 
 
-def test_default_error_count_is_20():
-    assert Limits().errors_in_a_row == 20
+def test_default_refused_recipient_count_is_20():
+    assert Limits().refused_recipients == 20
 
 
 def test_too_many_recipients_are_not_errors():
@@ -190,3 +211,48 @@ def test_max_connections_gets_421_beyond_it():
         assert again.reply().startswith(b"220")  # a place came free
         for raw in (*clients[1:], again):
             raw.close()
+
+
+def test_the_server_honours_the_sessions_reply_delay():
+    """The tarpit over TCP: from the 3rd refusal in a row each reply waits longer
+    (ServerSession.reply_delay), and the session still goes on (RFC 5321 §3.8)."""
+    with Server(limits=Limits(tarpit_after=2, tarpit_step=0.3, tarpit_max=1.0)) as srv:
+        raw = Raw(srv.address)
+        raw.reply()
+        waits = []
+        for _ in range(4):
+            started = time.monotonic()
+            assert raw.ask(b"BOGUS")[:3] == b"500"
+            waits.append(time.monotonic() - started)
+        assert max(waits[:2]) < 0.25 and 0.25 <= waits[2] < 1.0 and waits[3] >= 0.55
+        assert raw.ask(b"NOOP")[:3] == b"250"
+        raw.close()
+
+
+# -- a refused session: 554 greeting, then the server waits for QUIT ------------------------------
+class _Refuse(Handler):
+    def on_connect(self, session):  # type: ignore[no-untyped-def]
+        return reply("session_refused", hostname=session.hostname, detail="this is a test")
+
+
+def test_554_greeting_keeps_the_connection_until_quit():
+    """RFC 5321 §3.1: "A server taking this approach MUST still wait for the client to send a
+    QUIT (see Section 4.1.1.10) before closing the connection and SHOULD respond to any
+    intervening commands with "503 bad sequence of commands"." """
+    with Server(handler=_Refuse()) as srv:
+        raw = Raw(srv.address)
+        assert raw.reply().startswith(b"554 5.7.1 smtplearn.test no SMTP service here")
+        assert raw.ask(b"EHLO client.test")[:3] == b"503"
+        assert raw.ask(b"NOOP")[:3] == b"503"
+        assert raw.ask(b"QUIT")[:3] == b"221"
+        assert raw.closed()
+        raw.close()
+
+
+def test_our_client_says_quit_after_a_554_greeting():
+    """The client's side of §3.1: it leaves a refused session with QUIT, not by hanging up."""
+    with Server(handler=_Refuse()) as srv:
+        with Client(*srv.address, timeout=10) as client:
+            assert client.greeting.code == 554 and client.allowed_verbs == (Verb.QUIT,)
+        assert wait_for(lambda: srv.transcripts and srv.transcripts[-1].turns[-1].reply.code == 221)
+        assert [t.trigger for t in srv.transcripts[-1].turns] == [None, Verb.QUIT]

@@ -40,15 +40,32 @@ TOKENS = [
     b".\r\n", b"\r\n.\r\n", b"\n.\n", b"\r.\r", b"..\r\n", b"\r\n", b"\n", b"\r", b"\x00", b".",
     b"MAIL FROM:", b"<", b">", b"@", b":", b" ", b"\xff", "é".encode(), b"A" * 600, b"x" * 1200,
     b"mail from:<<a@b>>\r\n", b"RCPT TO:<" + b"a" * 65 + b"@b.c>\r\n", b"SIZE=99999999999",
+    b"EHLO c.test\n", b"SIZE=", b"BODY=", b"SIZE=1 SIZE=2",
 ]
 
-streams = st.lists(st.one_of(st.sampled_from(TOKENS), st.binary(max_size=40)), max_size=40).map(b"".join)
+#: characters str methods take for digits or ASCII but SMTP does not (issue 10 item 12:
+#: "SIZE=\u00b2" crashed the server): non-ASCII digits (Arabic-Indic, Devanagari, Thai,
+#: fullwidth, mathematical), superscripts and subscripts, fullwidth letters and symbols,
+#: fractions, Roman numerals and other look-alikes of "<", ">", "@", ":" and "."
+LOOKALIKES = ("\u00b2\u00b3\u00b9\u2070\u2074\u2079\u2080\u2089\u0660\u0663\u0669\u06f3\u0966\u096f"
+              "\u0e53\uff10\uff13\uff19\U0001d7d9\u00bd\u2153\u2160\u216b\u2460\u2469"
+              "\uff21\uff3a\uff41\uff5a\uff1c\uff1e\uff20\uff1a\uff0e\uff1d\u3002\u2024\ufe52"
+              "\u0130\u0131\u017f\u212a\u00df\u00e9\u00a0\u2028\u0085")
+lookalike_text = st.text(alphabet=LOOKALIKES + "0123456789SIZE=<>@:. ", max_size=12).map(
+    lambda text: text.encode("utf-8"))
+TOKENS += [f"MAIL FROM:<a@example.org> SIZE={c}\r\n".encode() for c in LOOKALIKES[:20]]
+TOKENS += [f"EHLO {c}.example\r\n".encode() for c in LOOKALIKES[20:]]
+TOKENS += ["EHLO [\u0663.1.1.1]\r\n".encode(), b"EHLO [300.1.1.1]\r\n", b"EHLO [IPv6:zzzz]\r\n"]
+
+streams = st.lists(st.one_of(st.sampled_from(TOKENS), st.binary(max_size=40), lookalike_text),
+                   max_size=40).map(b"".join)
 cuts = st.lists(st.integers(min_value=1, max_value=64), min_size=1, max_size=40)
 
 
 def new_server() -> ServerSession:
     session = ServerSession(tls_available=True, authenticator=Credentials({"alice": "secret"}),
-                            auth_without_tls=True, limits=Limits(errors_in_a_row=8))
+                            auth_without_tls=True,
+                            limits=Limits(refused_recipients=8, auth_failures_close=4, tarpit_after=2))
     session.start()
     session.data_to_send()  # the greeting
     return session

@@ -70,7 +70,7 @@ def test_client_sends_to_aiosmtpd(aiosmtpd) -> None:  # type: ignore[no-untyped-
     assert (sender, recipients) == ("alice@example.org", ["bob@example.org", "carol@example.org"])
     assert sha(content) == sha(body)
     states = client.transcript.states
-    assert states[:6] == [State.CLOSED, State.GREETED, State.READY, State.MAIL, State.RCPT, State.RCPT]
+    assert states[:6] == [State.CONNECTED, State.GREETED, State.READY, State.MAIL, State.RCPT, State.RCPT]
     assert states[-1] is State.CLOSED
 
 

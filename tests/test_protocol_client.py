@@ -131,9 +131,23 @@ def test_a_reply_nobody_asked_for_is_an_error() -> None:
         client.receive_data(b"250 surprise\r\n")
 
 
-def test_a_554_greeting_closes() -> None:
-    client = ClientSession()
+def test_a_554_greeting_leaves_only_quit() -> None:
+    """RFC 5321 §3.1: "A server taking this approach MUST still wait for the client to send
+    a QUIT ... before closing the connection"; §4.1.4 / §3.1 the client should send QUIT."""
+    client = ClientSession(strict=True)
     [ex] = client.receive_data(b"554 no SMTP service here\r\n")
+    assert (ex.before, ex.after) == (State.CONNECTED, State.REFUSED)
+    assert client.allowed_verbs == (Verb.QUIT,)
+    with pytest.raises(LocalProtocolError, match="allowed now: QUIT"):
+        client.send(Command(Verb.EHLO, "client.test"))
+    client.send(Command(Verb.QUIT))
+    [bye] = client.receive_data(b"221 bye\r\n")
+    assert bye.after is State.CLOSED
+
+
+def test_a_421_greeting_closes() -> None:
+    client = ClientSession()
+    [ex] = client.receive_data(b"421 busy\r\n")
     assert ex.after is State.CLOSED
 
 

@@ -17,7 +17,7 @@ from smtplearn.protocol.commands import ARGUMENT_READERS
     ("EHLO client.example", Verb.EHLO, "client.example"),
     ("EHLO [192.0.2.1]", Verb.EHLO, "[192.0.2.1]"),
     ("EHLO [IPv6:2001:db8::1]", Verb.EHLO, "[IPv6:2001:db8::1]"),
-    ("EHLO bücher.example", Verb.EHLO, "bücher.example"),
+    ("EHLO xn--bcher-kva.example", Verb.EHLO, "xn--bcher-kva.example"),
     ("DATA", Verb.DATA, ""),
     ("RSET", Verb.RSET, ""),
     ("NOOP", Verb.NOOP, ""),

@@ -9,6 +9,7 @@ table knows; dot-stuffing round-trips any body; the parsers never crash.
 from __future__ import annotations
 
 import os
+import warnings
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -18,6 +19,7 @@ from smtplearn.protocol import (TRANSITIONS, BareNewlinePolicy, Exchange, Limits
                                 ReplyReader, ServerSession, State, dot_stuff, dot_unstuff, parse_command)
 from smtplearn.protocol.addresses import parse_path
 from smtplearn.protocol.data import DataReader
+from smtplearn.protocol.limits import BelowRFCMinimumWarning
 
 FUZZ = os.environ.get("SMTPLEARN_FUZZ", "") not in ("", "0")
 MODERATE = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -33,14 +35,27 @@ def slow(test):  # type: ignore[no-untyped-def]
 WORDS = [b"EHLO c.test", b"HELO c.test", b"MAIL FROM:<a@b.test>", b"MAIL FROM:<>", b"RCPT TO:<x@y.test>",
          b"RCPT TO:<Postmaster>", b"DATA", b"RSET", b"NOOP", b"QUIT", b"VRFY x", b"EXPN x", b"HELP",
          b"STARTTLS", b"AUTH PLAIN", b".", b"..", b"", b"MAIL FROM:<a@b.test> SIZE=10 BODY=8BITMIME",
-         b"MAIL FROM:<\xc3\xa9@b.test> SMTPUTF8", b"\x00", b"\xff"]
+         b"MAIL FROM:<\xc3\xa9@b.test> SMTPUTF8", b"\x00", b"\xff",
+         # non-ASCII digits, superscripts and fullwidth forms: str.isdigit() says yes, SMTP says no
+         *(f"MAIL FROM:<a@b.test> SIZE={c}".encode() for c in "\u00b2\u0663\uff13\u2079\u0e53\U0001d7d9"),
+         "EHLO \uff43.test".encode(), "EHLO [\u0663.1.1.1]".encode(), b"EHLO [300.1.1.1]",
+         b"EHLO [IPv6:zzzz]", "RCPT TO:<x@[\uff11.2.3.4]>".encode(), b"SIZE=1 SIZE=2"]
 SEPARATORS = [b"\r\n", b"\n", b"\r", b"\r\n.\r\n", b"\n.\n", b""]
-smtpish = st.lists(st.one_of(st.sampled_from(WORDS), st.sampled_from(SEPARATORS), st.binary(max_size=40)),
-                   max_size=40).map(b"".join)
+LOOKALIKES = "\u00b2\u00b3\u2070\u2079\u2082\u0660\u0669\u06f3\u0966\uff10\uff19\uff21\uff1c\uff1e\uff20\uff1a\u00bd\u2160"
+lookalikes = st.text(alphabet=LOOKALIKES + "0123456789=<>@:. ", max_size=10).map(lambda t: t.encode("utf-8"))
+smtpish = st.lists(st.one_of(st.sampled_from(WORDS), st.sampled_from(SEPARATORS), st.binary(max_size=40),
+                             lookalikes), max_size=40).map(b"".join)
 any_bytes = st.one_of(st.binary(max_size=2000), smtpish)
 chunkings = st.lists(st.integers(min_value=1, max_value=64), min_size=1, max_size=20)
-small_limits = st.builds(Limits, recipients=st.integers(1, 5), message_size=st.integers(1, 300),
-                         errors_in_a_row=st.integers(1, 30),
+def _demo_limits(**values: object) -> Limits:
+    with warnings.catch_warnings():  # tiny sizes are below the RFC minimums on purpose
+        warnings.simplefilter("ignore", BelowRFCMinimumWarning)
+        return Limits(**values)  # type: ignore[arg-type]
+
+
+small_limits = st.builds(_demo_limits, recipients=st.integers(1, 5), message_size=st.integers(1, 300),
+                         refused_recipients=st.integers(1, 30), tarpit_after=st.integers(1, 5),
+                         auth_failures_close=st.integers(1, 5), bare_lf_commands=st.booleans(),
                          bare_newline=st.sampled_from(list(BareNewlinePolicy)))
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from smtplearn.protocol.states import START_STATE
 from smtplearn.protocol import (INITIAL_STATE, TRANSITIONS, Signal, State, Transition, Verb, allowed,
                                 allowed_verbs, state_after)
 from smtplearn.protocol.states import WHERE
@@ -26,7 +29,7 @@ def test_the_table_is_read_only() -> None:
 
 @pytest.mark.parametrize("state", LIVE)
 def test_every_live_state_can_be_closed_with_421(state: State) -> None:
-    assert TRANSITIONS[state][Signal.CLOSE_421].success is State.CLOSED
+    assert TRANSITIONS[state][Signal.CLOSE_421].failure is State.CLOSED
     assert state_after(state, Signal.CLOSE_421, 421) is State.CLOSED
 
 
@@ -94,7 +97,7 @@ def test_every_target_state_is_a_state() -> None:
 
 
 def test_every_state_is_reachable_from_the_start() -> None:
-    seen, todo = {INITIAL_STATE}, [INITIAL_STATE]
+    seen, todo = {START_STATE}, [START_STATE]
     while todo:
         for move in TRANSITIONS[todo.pop()].values():
             for target in (move.success, move.intermediate, move.failure):
@@ -102,3 +105,45 @@ def test_every_state_is_reachable_from_the_start() -> None:
                     seen.add(target)
                     todo.append(target)
     assert seen == set(State)
+
+
+def test_the_greeting_refused_session_421_and_anytime_commands_are_rows() -> None:
+    """Issue 13: the whole machine is in the table. RFC 5321 §3.1: "An SMTP session is
+    initiated when a client opens a connection to a server and the server responds with an
+    opening message" -- a 554 instead of 220 refuses it, and then the server "MUST still wait
+    for the client to send a QUIT ... and SHOULD respond to any intervening commands with
+    '503 bad sequence of commands'". §4.1.4: NOOP, VRFY, EXPN and HELP may come at any time."""
+    assert START_STATE is State.CONNECTED
+    connect = TRANSITIONS[State.CONNECTED][Signal.CONNECT]
+    assert (connect.success, connect.failure) == (State.GREETED, State.REFUSED)
+    assert INITIAL_STATE is connect.success
+    assert state_after(State.CONNECTED, Signal.CONNECT, 220) is State.GREETED
+    assert state_after(State.CONNECTED, Signal.CONNECT, 554) is State.REFUSED
+    assert state_after(State.CONNECTED, Signal.CONNECT, 421) is State.CLOSED
+    assert set(TRANSITIONS[State.REFUSED]) == {Verb.QUIT, Signal.CLOSE_421}
+    for state in (State.GREETED, State.READY, State.MAIL, State.RCPT):
+        for verb in (Verb.NOOP, Verb.VRFY, Verb.EXPN, Verb.HELP):
+            assert TRANSITIONS[state][verb] == Transition(state)
+    for state in set(State) - {State.CLOSED}:
+        assert TRANSITIONS[state][Signal.CLOSE_421] == Transition(State.CLOSED, failure=State.CLOSED)
+
+
+def test_the_table_is_written_with_full_state_names() -> None:
+    """No ``_G``-style aliases and no helper that adds rows behind the reader's back."""
+    import inspect
+    import smtplearn.protocol.states as states
+    source = inspect.getsource(states)
+    assert "_row(" not in source and not re.search(r"\b_[GRMCDA]\b", source)
+
+
+def test_421_is_read_from_the_rows_close_421_entry() -> None:
+    """RFC 5321 §3.8: a 421 "can be issued after the server receives any command or, if
+    necessary, asynchronously": whatever it answers, it moves the state as the row's
+    CLOSE_421 entry says; no 421 rule is coded beside the table."""
+    import inspect
+    import smtplearn.protocol.states as states
+    assert "421" not in inspect.getsource(states.Transition.after)
+    for state, row in TRANSITIONS.items():
+        for trigger in (Verb.NOOP, Verb.MAIL, Signal.END_OF_DATA, Signal.CONNECT):
+            expected = row[Signal.CLOSE_421].after(state, 421) if Signal.CLOSE_421 in row else state
+            assert state_after(state, trigger, 421) is expected

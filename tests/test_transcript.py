@@ -53,7 +53,7 @@ def test_html_table_explains_every_code() -> None:
 
 def test_states_and_turn_shortcuts() -> None:
     transcript = session().transcript
-    assert transcript.states[:4] == [State.CLOSED, State.GREETED, State.READY, State.READY]
+    assert transcript.states[:4] == [State.CONNECTED, State.GREETED, State.READY, State.READY]
     assert transcript.states[-1] is State.CLOSED
     data_turn = next(t for t in transcript.turns if t.trigger is Signal.END_OF_DATA)
     assert data_turn.before is State.DATA and data_turn.after is State.READY

@@ -18,6 +18,7 @@ import time
 from typing import TextIO
 
 from smtplearn.protocol.events import Closed, Event, Exchange, MessageAccepted
+from smtplearn.protocol.limits import Limits
 from smtplearn.render.text import NOTE_MARK, turn_lines
 from smtplearn.threaded_server import Server
 from smtplearn.transcript import Transcript, Turn
@@ -25,8 +26,10 @@ from smtplearn.transcript import Transcript, Turn
 HELP = "run a teaching SMTP server that prints every session live, each reply explained"
 
 EPILOG = """\
-Only <CRLF>.<CRLF> ends a message (RFC 5321 §4.1.1.4), so use `nc -C` (send CRLF);
-plain `nc` sends bare LF, which is fine for commands but never ends DATA.
+Only <CRLF>.<CRLF> ends a message (RFC 5321 §4.1.1.4), so use `nc -C` (send CRLF).
+Plain `nc` sends bare LF: for class, this server accepts a command line ending with a
+bare LF and says so (a deviation from RFC 5321 §2.3.8; --strict-line-ends refuses it
+with 500, as the RFC asks), but a bare LF never ends DATA.
 Ctrl-C stops the server: open sessions get 421, accepted messages are kept."""
 
 EXPLAIN_MARK = "      # "
@@ -42,6 +45,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--maildir", metavar="DIR", help="also store accepted messages in this Maildir")
     parser.add_argument("--hostname", default="smtplearn.test", metavar="NAME",
                         help="the name the server gives in its greeting and trace headers")
+    parser.add_argument("--strict-line-ends", action="store_true",
+                        help="refuse command lines that end with a bare LF (RFC 5321 §2.3.8) instead of "
+                             "accepting them with a note (the classroom default, for nc without -C)")
     parser.add_argument("--local-domain", dest="local_domains", action="append", metavar="D",
                         help="accept mail only for this domain (repeat for more); "
                              "others get 550 5.7.1 relaying denied. Default: accept any domain")
@@ -76,7 +82,8 @@ class Narrator:
             out = turn_lines(Turn(0.0, "client", "server", event))
             move = (f"{event.before.name} -> {event.after.name}" if event.before is not event.after
                     else f"stays {event.after.name}")
-            return out + [f"{EXPLAIN_MARK}{event.reply.explanation} [{move}]"]
+            note = [f"{NOTE_MARK}{event.note}"] if event.note else []  # bare LF, a delayed reply
+            return out + [f"{EXPLAIN_MARK}{event.reply.explanation} [{move}]"] + note
         if isinstance(event, MessageAccepted):
             m = event.message
             rcpts = ", ".join(f"<{r}>" for r in m.rcpt_tos)
@@ -104,8 +111,10 @@ Press Ctrl-C to stop.
 
 def run(args: argparse.Namespace) -> int:
     narrator = Narrator()
+    # the classroom deviation, by name: plain nc's bare-LF command lines are accepted and noted
+    limits = Limits(bare_lf_commands=not args.strict_line_ends)
     server = Server(args.host, args.port, hostname=args.hostname, local_domains=args.local_domains,
-                    maildir=args.maildir, on_event=narrator)
+                    maildir=args.maildir, on_event=narrator, limits=limits)
     try:
         server.start()
     except OSError as err:

@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any, Union
 
 from smtplearn.protocol.client import parse_extensions
-from smtplearn.protocol.states import (EXTENSION_VERBS, INITIAL_STATE, TRANSITIONS, WHERE, Signal, State, Transition,
+from smtplearn.protocol.states import (EXTENSION_VERBS, START_STATE, TRANSITIONS, WHERE, Signal, State, Transition,
                                        Trigger, Verb)
 from smtplearn.transcript import HasTranscript, Transcript, Turn
 
@@ -26,7 +26,7 @@ Route = Union[Transcript, HasTranscript, Sequence[Union[State, str]]]
 class EdgeKind(enum.Enum):
     """What an edge of the state diagram stands for (each kind has its own style)."""
 
-    START = "start"        # connection opened, 220 greeting (§3.1) -> INITIAL_STATE
+    START = "start"        # the table's CONNECT row: connection opened, 220 or 554 greeting (§3.1)
     MOVE = "move"          # a trigger the table allows, moving (or keeping) the state
     ANYTIME = "anytime"    # §4.1.4 commands allowed in every state, never moving it
     CLOSE = "close"        # 421: the server closes the channel from any state (§3.8)
@@ -42,6 +42,7 @@ class EdgeKind(enum.Enum):
 #: Classes: 2 success, 3 intermediate, 5 failure (4xx or 5xx).
 _DEFAULT_CODES: Mapping[int, str | None] = MappingProxyType({2: "250", 3: "3xx", 5: "4xx/5xx"})
 REPLY_CODES: Mapping[Trigger, Mapping[int, str | None]] = MappingProxyType({
+    Signal.CONNECT: {2: "220", 5: "554"},  # §3.1
     Verb.DATA: {2: None, 3: "354"},
     Verb.QUIT: {2: "221"},
     Verb.HELP: {2: "214"},
@@ -51,7 +52,7 @@ REPLY_CODES: Mapping[Trigger, Mapping[int, str | None]] = MappingProxyType({
     Signal.AUTH_RESPONSE: {2: "235", 3: "334", 5: "535/501"},
     Signal.END_OF_DATA: {2: "250", 5: "4xx/5xx"},
     # the row's only move is the server's own 421 (§3.8), whatever was asked
-    Signal.CLOSE_421: {2: "421"},
+    Signal.CLOSE_421: {2: None, 5: "421"},
 })
 
 
@@ -126,7 +127,7 @@ _KIND_ORDER = (EdgeKind.START, EdgeKind.MOVE, EdgeKind.ANYTIME, EdgeKind.CLOSE, 
 class StateEdge:
     """One arrow between two states (or a loop), carrying every label line that joins them."""
 
-    source: State | None  # None: the start marker (no connection yet)
+    source: State | None  # None: the start marker, drawn for START_STATE (connected, not yet greeted)
     target: State
     lines: tuple[EdgeLine, ...]
     #: numbers of the path's steps that went this way (the transcript's # column)
@@ -206,19 +207,21 @@ def _group(items: Iterable[tuple[Any, Any]]) -> dict[Any, list[Any]]:
 
 def _edges_from_table(show_errors: bool, offered: Collection[str] | None = None) -> list[StateEdge]:
     """One arrow per (source, target), refusals apart: a loop carries its state's own
-    moves and the any-time commands; QUIT's arrow into CLOSED carries 421 too."""
+    moves and the any-time commands; QUIT's arrow into CLOSED carries 421 too. The
+    start marker stands for ``START_STATE``: its arrows are the table's CONNECT row."""
     anytime = set(anytime_triggers())
-    moves: list[tuple[tuple[State | None, State], tuple[EdgeKind, Trigger | None, str]]] = [
-        ((None, INITIAL_STATE), (EdgeKind.START, None, "220"))]  # §3.1: connect, greeting
+    moves: list[tuple[tuple[State | None, State], tuple[EdgeKind, Trigger | None, str]]] = []
     table = [m for m in table_moves() if _is_offered(m[1], offered)]
     reachable = _reachable(table)
     for state, trigger, reply_class, target in table:
         if state not in reachable:
             continue
         kind = (EdgeKind.CLOSE if trigger is Signal.CLOSE_421 else
+                EdgeKind.START if trigger is Signal.CONNECT else
                 EdgeKind.ANYTIME if trigger in anytime else EdgeKind.MOVE)
         reply = "" if kind is EdgeKind.ANYTIME else reply_code(trigger, reply_class) or ""
-        moves.append(((state, target), (kind, trigger, reply)))
+        source = None if state is START_STATE else state
+        moves.append(((source, target), (kind, trigger, reply)))
     edges = [_edge(key, values) for key, values in _group(moves).items()]
     if show_errors:
         refusals = [(key, value) for key, value in _refusals()
@@ -229,7 +232,7 @@ def _edges_from_table(show_errors: bool, offered: Collection[str] | None = None)
 
 def _reachable(moves: Sequence[tuple[State, Trigger, int, State]]) -> set[State]:
     """The states a session can get to from the start along ``moves``."""
-    seen, frontier = {INITIAL_STATE}, [INITIAL_STATE]
+    seen, frontier = {START_STATE}, [START_STATE]
     while frontier:
         frontier = [t for s, _, _, t in moves if s in frontier and t not in seen]
         seen.update(frontier)
@@ -293,8 +296,8 @@ def _find_edge(edges: Sequence[StateEdge], step: Step) -> int | None:
     """Index of the table edge ``step`` went along, or None (nothing in the table explains it)."""
     def match(i: int) -> bool:
         e = edges[i]
-        if step.trigger is None:  # the greeting
-            return e.kind is EdgeKind.START and e.target is step.after
+        if step.trigger is None:  # the greeting: an arrow of the start marker (the CONNECT row)
+            return e.source is None and e.target is step.after
         if e.source is not step.before or e.target is not step.after:
             return False
         if step.code == 421:

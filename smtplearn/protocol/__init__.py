@@ -13,18 +13,18 @@ from smtplearn.protocol.errors import (Error, LocalProtocolError, NotFoundError,
                                        RemoteProtocolError, UsageError, WrongTypeError)
 from smtplearn.protocol.events import Closed, Event, Exchange, MessageAccepted
 from smtplearn.protocol.handlers import Handler, LocalDelivery
-from smtplearn.protocol.limits import BareNewlinePolicy, Limits
+from smtplearn.protocol.limits import BareNewlinePolicy, BelowRFCMinimumWarning, Limits
 from smtplearn.protocol.message import Envelope, Message
 from smtplearn.protocol.refusals import bad_sequence, refusal
 from smtplearn.protocol.replies import Reply, ReplyReader, parse_reply
 from smtplearn.protocol.server import ServerSession
-from smtplearn.protocol.states import (INITIAL_STATE, TRANSITIONS, Signal, State, Transition,
+from smtplearn.protocol.states import (INITIAL_STATE, START_STATE, TRANSITIONS, Signal, State, Transition,
                                        Trigger, Verb, allowed, allowed_verbs, state_after)
 
 __all__ = [
-    "CATALOGUE", "CODE_MEANINGS", "INITIAL_STATE", "TRANSITIONS", "BareNewlinePolicy",
-    "ClientSession", "Closed", "Command", "Envelope", "Error", "Event", "Exchange", "Handler",
-    "Limits", "LocalDelivery", "LocalProtocolError", "Message", "MessageAccepted", "NotFoundError",
+    "CATALOGUE", "CODE_MEANINGS", "INITIAL_STATE", "START_STATE", "TRANSITIONS", "BareNewlinePolicy",
+    "BelowRFCMinimumWarning", "ClientSession", "Closed", "Command", "Envelope", "Error", "Event", "Exchange",
+    "Handler", "Limits", "LocalDelivery", "LocalProtocolError", "Message", "MessageAccepted", "NotFoundError",
     "NotNowError",
     "ProtocolError", "RemoteProtocolError", "Reply", "ReplyReader", "ServerSession",
     "Signal", "State", "Transition", "Trigger", "UsageError", "Verb", "WrongTypeError", "allowed", "allowed_verbs",

@@ -9,6 +9,7 @@ session *may* use them (the SMTPUTF8 parameter) is the server's decision.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
 from smtplearn.protocol.errors import RemoteProtocolError
@@ -23,8 +24,12 @@ _QUOTED_STRING = re.compile(r'"(?:[\x20\x21\x23-\x5b\x5d-\x7e]|[^\x00-\x7f]|\\[\
 _LET_DIG = r"(?:[A-Za-z0-9]|[^\x00-\x7f])"  # negated classes compile fast; huge ranges do not
 _LABEL = rf"{_LET_DIG}(?:(?:{_LET_DIG}|-)*{_LET_DIG})?"
 _DOMAIN = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
-# address-literal: "[" ( IPv4 / "IPv6:" IPv6 / tag ":" text ) "]"  (§4.1.3)
-_ADDRESS_LITERAL = re.compile(r"\[(?:\d{1,3}(?:\.\d{1,3}){3}|IPv6:[0-9A-Fa-f:.]+|[A-Za-z0-9-]*[A-Za-z0-9]:[\x21-\x5a\x5e-\x7e]+)\]")
+# address-literal (§4.1.3): "[" ( IPv4-address-literal / IPv6-address-literal /
+# General-address-literal ) "]". [0-9], never \d: \d also matches "٣" and other non-ASCII digits.
+_IPV4_LITERAL = re.compile(r"([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})")
+_IPV6_LITERAL = re.compile(r"[0-9A-Fa-f:.]+")
+# General-address-literal = Standardized-tag ":" 1*dcontent (tag: Ldh-str; dcontent: %d33-90 / %d94-126)
+_GENERAL_LITERAL = re.compile(r"[A-Za-z0-9-]*[A-Za-z0-9]:[\x21-\x5a\x5e-\x7e]+")
 # Mail-parameters: esmtp-keyword ["=" esmtp-value] (§4.1.2)
 _PARAM = re.compile(r"([A-Za-z0-9][A-Za-z0-9-]*)(?:=((?:[\x21-\x3c\x3e-\x7e]|[^\x00-\x7f])+))?")
 # source route, which §4.1.2 says servers must accept and ignore: "@one,@two:"
@@ -37,63 +42,122 @@ MAX_PATH = 256        # §4.5.3.1.3, including the angle brackets
 Params = tuple[tuple[str, "str | None"], ...]
 
 
-def _bad(detail: str) -> RemoteProtocolError:
-    return refusal("bad_address", detail=detail)
+def _bad(detail: str, sender: bool = False) -> RemoteProtocolError:
+    # RFC 3463 §3.2: X.1.7 "Bad sender's mailbox address syntax", X.1.3 the destination's
+    return refusal("bad_sender_address" if sender else "bad_address", detail=detail)
+
+
+def _too_long(detail: str, sender: bool = False) -> RemoteProtocolError:
+    return refusal("sender_address_too_long" if sender else "address_too_long", detail=detail)
 
 
 def is_domain(text: str) -> bool:
     """True for a domain name or an address literal (what HELO/EHLO take)."""
-    return bool(_DOMAIN.fullmatch(text) or _ADDRESS_LITERAL.fullmatch(text))
+    return bool(_DOMAIN.fullmatch(text)) or is_address_literal(text)
 
 
-def check_mailbox(mailbox: str) -> None:
-    """Raise RemoteProtocolError unless ``mailbox`` is local-part@domain (§4.1.2)."""
+def is_address_literal(text: str) -> bool:
+    """True for ``[192.0.2.1]``, ``[IPv6:2001:db8::1]`` or a tagged literal (§4.1.3).
+
+    >>> is_address_literal("[300.1.1.1]"), is_address_literal("[IPv6:zzzz]")
+    (False, False)
+    """
+    if not (text.startswith("[") and text.endswith("]")):
+        return False
+    inner = text[1:-1]
+    ipv4 = _IPV4_LITERAL.fullmatch(inner)
+    if ipv4:
+        # §4.1.3: Snum = 1*3DIGIT ; representing a decimal integer value in the range 0 through 255
+        return all(int(part) <= 255 for part in ipv4.groups())
+    if inner[:5].upper() == "IPV6:":
+        return _is_ipv6_literal(inner[5:])
+    return bool(_GENERAL_LITERAL.fullmatch(inner))
+
+
+def address_literal(address: str) -> str:
+    """``[192.0.2.1]`` or ``[IPv6:2001:db8::1]`` for an IP address (§4.1.3); "" for
+    anything else (an in-memory peer has no address to show).
+
+    >>> address_literal("::1"), address_literal("in-memory")
+    ('[IPv6:::1]', '')
+    """
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return ""
+    return f"[{ip}]" if ip.version == 4 else f"[IPv6:{ip}]"
+
+
+def _is_ipv6_literal(text: str) -> bool:
+    """§4.1.3's IPv6-full / IPv6-comp / IPv6v4-full / IPv6v4-comp, in ASCII."""
+    if not _IPV6_LITERAL.fullmatch(text):
+        return False
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    if "::" not in text:
+        return True
+    # IPv6-comp: "No more than 6 groups in addition to the '::' may be present";
+    # IPv6v4-comp: "No more than 4 groups in addition to the '::' and IPv4-address-literal"
+    groups = [g for g in text.replace("::", ":").split(":") if g]
+    if "." in text:
+        return len(groups) - 1 <= 4
+    return len(groups) <= 6
+
+
+def check_mailbox(mailbox: str, *, sender: bool = False) -> None:
+    """Raise RemoteProtocolError unless ``mailbox`` is local-part@domain (§4.1.2).
+    ``sender``: it is a reverse-path, so the refusal says 5.1.7 rather than 5.1.3."""
     local, at, domain = mailbox.rpartition("@")
     if not at or not local:
-        raise _bad(f"<{mailbox}> needs a local part and a domain, like <alice@example.org>")
+        raise _bad(f"<{mailbox}> needs a local part and a domain, like <alice@example.org>", sender)
     if not (_DOT_STRING.fullmatch(local) or _QUOTED_STRING.fullmatch(local)):
-        raise _bad(f"local part {local!r} has characters that need quoting, or stray dots")
+        raise _bad(f"local part {local!r} has characters that need quoting, or stray dots", sender)
     if not is_domain(domain):
-        raise _bad(f"domain {domain!r} is not a domain name or an address literal like [192.0.2.1]")
+        raise _bad(f"domain {domain!r} is not a domain name or an address literal like [192.0.2.1]", sender)
     if len(local.encode()) > MAX_LOCAL_PART:
-        raise refusal("address_too_long",
-                      detail=f"local part is {len(local.encode())} octets, at most {MAX_LOCAL_PART}")
+        raise _too_long(f"local part is {len(local.encode())} octets, at most {MAX_LOCAL_PART}", sender)
     if len(domain.encode()) > MAX_DOMAIN:
-        raise refusal("address_too_long", detail=f"domain is {len(domain.encode())} octets, at most {MAX_DOMAIN}")
+        raise _too_long(f"domain is {len(domain.encode())} octets, at most {MAX_DOMAIN}", sender)
 
 
-def parse_path(text: str, *, allow_null: bool, allow_postmaster: bool) -> tuple[str, Params]:
+def parse_path(text: str, *, allow_null: bool, allow_postmaster: bool,
+               sender: bool | None = None) -> tuple[str, Params]:
     """Split ``<path> [params]`` into the mailbox ("" for ``<>``) and its parameters.
+    ``sender`` (by default: ``allow_null``, which only a reverse-path allows) picks the
+    enhanced codes of the refusals: 5.1.7 for MAIL, 5.1.3 for RCPT (RFC 3463 §3.2).
 
     >>> parse_path("<alice@example.org> SIZE=100", allow_null=True, allow_postmaster=False)
     ('alice@example.org', (('SIZE', '100'),))
     """
+    sender = allow_null if sender is None else sender
     text = text.lstrip(" ")  # "MAIL FROM: <a@b>" is common; RFC 5321 has no space, we tolerate it
     if not text.startswith("<"):
-        raise _bad("the address must be in angle brackets, e.g. <alice@example.org>")
-    end = _closing_bracket(text)
+        raise _bad("the address must be in angle brackets, e.g. <alice@example.org>", sender)
+    end = _closing_bracket(text, sender)
     path, rest = text[1:end], text[end + 1:]
     if len(path.encode()) + 2 > MAX_PATH:
-        raise refusal("address_too_long", detail=f"path is {len(path.encode()) + 2} octets, at most {MAX_PATH}")
+        raise _too_long(f"path is {len(path.encode()) + 2} octets, at most {MAX_PATH}", sender)
     route = _SOURCE_ROUTE.match(path)
     if route:
         path = path[route.end():]
     if path == "":
         if not allow_null:
-            raise _bad("the null path <> is only allowed as a reverse-path (MAIL FROM:<>)")
+            raise _bad("the null path <> is only allowed as a reverse-path (MAIL FROM:<>)", sender)
     elif path.lower() == "postmaster" and allow_postmaster:
         path = "Postmaster"  # §4.1.1.3: <Postmaster> without a domain must be accepted
     else:
-        check_mailbox(path)
-    return path, parse_params(rest)
+        check_mailbox(path, sender=sender)
+    return path, parse_params(rest, sender)
 
 
-def _closing_bracket(text: str) -> int:
+def _closing_bracket(text: str, sender: bool = False) -> int:
     """Index of the ">" that closes the path, skipping quoted local parts."""
     end = text.find(">")
     if end > 0 and '"' not in text[:end]:  # the usual case, no quoted local part: found in C
         if "<" in text[1:end]:
-            raise _bad("a path has one pair of angle brackets, e.g. <alice@example.org>")
+            raise _bad("a path has one pair of angle brackets, e.g. <alice@example.org>", sender)
         return end
     quoted = escaped = False
     for i, ch in enumerate(text[1:], start=1):
@@ -104,18 +168,18 @@ def _closing_bracket(text: str) -> int:
         elif ch == '"':
             quoted = not quoted
         elif ch == "<" and not quoted:
-            raise _bad("a path has one pair of angle brackets, e.g. <alice@example.org>")
+            raise _bad("a path has one pair of angle brackets, e.g. <alice@example.org>", sender)
         elif ch == ">" and not quoted:
             return i
-    raise _bad("missing closing '>'")
+    raise _bad("missing closing '>'", sender)
 
 
-def parse_params(text: str) -> Params:
+def parse_params(text: str, sender: bool = False) -> Params:
     """Parse ``" KEY=VALUE KEY"`` (§4.1.2); keywords come back upper case."""
     if not text:
         return ()
     if not text.startswith(" "):
-        raise _bad(f"unexpected text after the path: {text[:40]!r}")
+        raise _bad(f"unexpected text after the path: {text[:40]!r}", sender)
     params = []
     for word in text.split():
         match = _PARAM.fullmatch(word)

@@ -71,8 +71,9 @@ def b64decode_line(text: str) -> bytes:
     try:
         return base64.b64decode(text.encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError):
-        raise refusal("syntax_error",
-                      detail="AUTH lines must be base64 (RFC 4954 section 4), or * to cancel") from None
+        # RFC 4954 §4: "If the server cannot [BASE64] decode any client response, it MUST
+        # reject the AUTH command with a 501 reply (and an enhanced status code of 5.5.2)"
+        raise refusal("auth_not_base64") from None
 
 
 def b64encode_text(text: str) -> str:

@@ -102,7 +102,10 @@ class Reply:
         out = []
         for i, line in enumerate(self.lines):
             sep = " " if i == last else "-"
-            out.append(f"{self.code}{sep}{prefix}{line}".rstrip(" ") + "\r\n")
+            text = f"{self.code}{sep}{prefix}{line}".rstrip(" ")
+            if self.code == 334 and i == last and text == "334":
+                text = "334 "  # RFC 4954 §4: an empty challenge is "334 ", the space kept
+            out.append(text + "\r\n")
         return "".join(out).encode("utf-8")
 
     def __str__(self) -> str:
@@ -180,6 +183,9 @@ _ENTRIES: dict[str, Entry] = {
     # --- greeting and hello (§3.1, §4.1.1.1) --------------------------------------
     "greeting": Entry(220, None, "{hostname} ESMTP smtplearn ready", "RFC 5321 §3.1",
                       "The server's greeting: it is ready for HELO or EHLO."),
+    "session_refused": Entry(554, "5.7.1", "{hostname} no SMTP service here: {detail}", "RFC 5321 §3.1",
+                             "The server refuses this session: it answers every command but QUIT with 503, "
+                             "and the client should say QUIT."),
     "helo_ok": Entry(250, None, "{hostname} greets {client}", "RFC 5321 §4.1.1.1",
                      "HELO accepted: plain SMTP, no extensions."),
     "ehlo_ok": Entry(250, None, "{hostname} greets {client}", "RFC 5321 §4.1.1.1",
@@ -213,16 +219,35 @@ _ENTRIES: dict[str, Entry] = {
                            "A command line may be at most 512 octets including the CRLF."),
     "bad_bytes": Entry(500, "5.5.2", "Command contains {what}", "RFC 5321 §2.3.8",
                        "Commands are text: NUL bytes and invalid UTF-8 are not allowed."),
+    "bare_lf_command": Entry(500, "5.5.2", "Command line must end with CRLF, not a bare LF (use nc -C)",
+                             "RFC 5321 §2.3.8",
+                             "Lines end with CR LF; a server must not take anything else as a line end."),
     "syntax_error": Entry(501, "5.5.4", "Syntax error: {detail}", "RFC 5321 §4.1",
                           "The command is known but its argument is malformed."),
-    "bad_address": Entry(501, "5.1.3", "Bad address syntax: {detail}", "RFC 5321 §4.1.2",
-                         "The address in angle brackets does not follow RFC 5321 §4.1.2 syntax."),
+    "bad_address": Entry(501, "5.1.3", "Bad address syntax: {detail}", "RFC 5321 §4.1.2; RFC 3463 §3.2",
+                         "The recipient address does not follow RFC 5321 §4.1.2 syntax "
+                         "(X.1.3: bad destination mailbox address syntax)."),
     "address_too_long": Entry(501, "5.1.3", "Address too long: {detail}", "RFC 5321 §4.5.3.1",
                               "Local part at most 64 octets, domain 255, whole path 256."),
+    "bad_sender_address": Entry(501, "5.1.7", "Bad sender address syntax: {detail}",
+                                "RFC 5321 §4.1.2; RFC 3463 §3.2",
+                                "The sender address does not follow RFC 5321 §4.1.2 syntax "
+                                "(X.1.7: bad sender's mailbox address syntax)."),
+    "sender_address_too_long": Entry(501, "5.1.7", "Sender address too long: {detail}", "RFC 5321 §4.5.3.1",
+                                     "Local part at most 64 octets, domain 255, whole path 256."),
+    "bad_helo_name": Entry(501, "5.5.4", "{verb} needs an ASCII domain name (A-labels, xn--...) "
+                           "or an address literal, e.g. {verb} client.example.org",
+                           "RFC 5321 §4.1.2; RFC 6531 §3.7.1",
+                           "The HELO/EHLO name must be letters, digits and hyphens (internationalised "
+                           "names in their xn-- A-label form), or an address literal like [192.0.2.1]."),
+    "duplicate_parameter": Entry(501, "5.5.4", "Parameter {param} given more than once",
+                                 "RFC 1870 §6; RFC 6152 §3",
+                                 "Each MAIL FROM parameter may appear at most once."),
     "not_implemented": Entry(502, "5.5.1", "{verb} not implemented", "RFC 5321 §4.2.4",
                              "The server knows this command but does not offer it."),
-    "expn_disabled": Entry(502, "5.5.1", "EXPN is disabled", "RFC 5321 §3.5.3, §7.3",
-                           "Expanding mailing lists would reveal their members to spammers, so EXPN is off."),
+    "expn_disabled": Entry(252, "2.0.0", "Cannot EXPN: lists are not expanded here", "RFC 5321 §7.3",
+                           "EXPN is disabled for security (it would hand list members to spammers); "
+                           "§7.3 says a server that does so MUST answer 252, neither yes nor no."),
     "bad_sequence": Entry(503, "5.5.1", "{verb} is not allowed {where}; allowed now: {allowed}",
                           "RFC 5321 §4.1.4",
                           "Commands must come in order: HELO/EHLO, MAIL, RCPT, DATA."),
@@ -271,8 +296,14 @@ _ENTRIES: dict[str, Entry] = {
                              "The client was silent too long; the server gives up (§3.8)."),
     "closing_shutdown": Entry(421, "4.3.2", "{hostname} shutting down, closing connection", "RFC 5321 §3.8",
                               "The server is stopping; any message not yet answered with 250 is not taken."),
-    "closing_errors": Entry(421, "4.7.0", "{hostname} too many errors, closing connection", "RFC 5321 §3.8",
-                            "After many errors in a row the server stops listening to this client."),
+    "closing_refused_recipients": Entry(421, "4.7.0", "{hostname} too many refused recipients, closing connection",
+                                        "RFC 5321 §7.8",
+                                        "Many recipients refused in a row look like address harvesting; "
+                                        "§7.8 lets a server close after an appropriate number of 5yz replies."),
+    "closing_auth_failures": Entry(421, "4.7.0", "{hostname} too many failed authentications, closing connection",
+                                   "RFC 4954 §9; RFC 5321 §7.8",
+                                   "Password guessing: after repeated failed AUTH attempts the server "
+                                   "closes the connection (RFC 4954 leaves the number to the server, at least 3)."),
     "closing_busy": Entry(421, "4.3.2", "{hostname} too many connections, try again later", "RFC 5321 §3.8",
                           "The server has as many clients as it takes; come back later."),
     # --- STARTTLS (RFC 3207) and AUTH (RFC 4954) ----------------------------------
@@ -288,6 +319,8 @@ _ENTRIES: dict[str, Entry] = {
                          "Wrong user name or password."),
     "auth_cancelled": Entry(501, "5.0.0", "Authentication cancelled", "RFC 4954 §4",
                             "The client sent * to cancel the exchange."),
+    "auth_not_base64": Entry(501, "5.5.2", "Authentication line is not base64", "RFC 4954 §4",
+                             "An AUTH response must be base64 (or * to cancel); the exchange is over."),
     "auth_needs_tls": Entry(538, "5.7.11", "Encryption required for requested authentication mechanism",
                             "RFC 4954 §6",
                             "PLAIN and LOGIN send the password readable; use STARTTLS first."),
@@ -315,11 +348,26 @@ def reply(name: str, *extra_lines: str, **fields: object) -> Reply:
         entry = CATALOGUE[name]
     except KeyError:
         raise NotFoundError(f"no reply named {name!r} in the catalogue; known: {', '.join(CATALOGUE)}") from None
-    first = entry.text.format(**fields) if fields else entry.text
+    first = _fit(entry.text.format(**fields), entry) if fields else entry.text
     made = Reply(entry.code, (first, *extra_lines), entry.enhanced, name=name)
     if fixed:
         _FIXED[name] = made
     return made
+
+
+#: RFC 5321 §4.5.3.1.5: "The maximum total length of a reply line including the reply code and
+#: the <CRLF> is 512 octets"
+MAX_REPLY_LINE = 512
+
+
+def _fit(text: str, entry: Entry) -> str:
+    """``text`` cut (with "...") so that its reply line fits in 512 octets: what a reply
+    echoes (a 500-octet EHLO name, an address) must not make it longer (§4.5.3.1.5)."""
+    room = MAX_REPLY_LINE - len("250 \r\n") - (len(entry.enhanced) + 1 if entry.enhanced else 0)
+    raw = text.encode("utf-8")
+    if len(raw) <= room:
+        return text
+    return raw[:room - 3].decode("utf-8", "ignore") + "..."
 
 
 #: replies without fields ("250 2.0.0 OK"), made once: a Reply is frozen, so one can be sent many times

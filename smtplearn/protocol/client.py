@@ -19,7 +19,7 @@ from smtplearn.protocol.errors import LocalProtocolError, RemoteProtocolError
 from smtplearn.protocol.events import Exchange
 from smtplearn.protocol.refusals import bad_sequence
 from smtplearn.protocol.replies import Reply, ReplyReader
-from smtplearn.protocol.states import (EXTENSION_VERBS, INITIAL_STATE, TRANSITIONS, Signal, State, Trigger,
+from smtplearn.protocol.states import (EXTENSION_VERBS, START_STATE, TRANSITIONS, Signal, State, Trigger,
                                        Verb, allowed_verbs, state_after)
 
 
@@ -58,7 +58,7 @@ class ClientSession:
     def __init__(self, *, strict: bool = False) -> None:
         #: True: refuse locally (LocalProtocolError) what the table would refuse
         self.strict = strict
-        self.state = State.CLOSED  # until the 220 greeting arrives
+        self.state = START_STATE  # connected; the greeting moves it (the table's CONNECT row)
         self.extensions: dict[str, str] = {}
         self._reader = ReplyReader()
         self._typed: list[bytes] = []  # message lines typed one by one after 354
@@ -136,11 +136,10 @@ class ClientSession:
         """The state once every pending command succeeds (what pipelining assumes)."""
         state = self.state
         for pending in self._pending:
-            if pending.trigger is None:
-                if _is_greeting(pending):
-                    state = INITIAL_STATE
+            trigger = Signal.CONNECT if _is_greeting(pending) else pending.trigger
+            if trigger is None:
                 continue  # a raw line with no known verb: refused, the state stays
-            move = TRANSITIONS[state].get(pending.trigger)
+            move = TRANSITIONS[state].get(trigger)
             if move is not None:
                 state = move.intermediate or move.success
         return state
@@ -172,11 +171,10 @@ class ClientSession:
 
     def _settle(self, pending: _Pending, answer: Reply) -> Exchange:
         before = self.state
-        if _is_greeting(pending):
-            # §3.1: 220 opens the session; 554 ("no SMTP service here") or 421 end it
-            after = INITIAL_STATE if answer.code == 220 else State.CLOSED
-        else:
-            after = state_after(before, pending.trigger, answer.code) if pending.trigger else before
+        # §3.1: the greeting answers the connection (the table's CONNECT row: 220 greets,
+        # 554 refuses the session until QUIT, 421 closes)
+        trigger = Signal.CONNECT if _is_greeting(pending) else pending.trigger
+        after = state_after(before, trigger, answer.code) if trigger else before
         if pending.trigger is Verb.EHLO and answer.code == 250:
             self.extensions = parse_extensions(answer)
         if pending.trigger is Verb.STARTTLS and answer.code == 220:

@@ -112,7 +112,12 @@ def _required_argument(verb: Verb, text: str) -> Command:
 
 
 def _domain(verb: Verb, text: str) -> Command:
-    # §4.1.1.1: ehlo = "EHLO" SP ( Domain / address-literal ) CRLF
+    # §4.1.1.1: ehlo = "EHLO" SP ( Domain / address-literal ) CRLF, and a Domain is LDH labels.
+    # RFC 6531 §3.7.1 keeps it so with SMTPUTF8: the client "MUST send only ASCII (LDH label
+    # or A-label [RFC5890]) domains in the EHLO command". A non-ASCII name is refused (501)
+    # and never echoed into a reply or a trace line
+    if text and not text.isascii():
+        raise refusal("bad_helo_name", verb=verb.value)
     if not text or not is_domain(text):
         raise _syntax(f"{verb.value} needs your host's domain name or an address literal, "
                       f"e.g. {verb.value} client.example.org")

@@ -91,8 +91,13 @@ class DataReader:
     """Collects message text until <CRLF>.<CRLF>, chunk by chunk.
 
     Searches each new chunk once (with four octets of overlap), so a 1 MiB
-    message costs one pass, not one per line. Past ``max_size`` it keeps
-    only the last four octets, looking for the end without storing the text.
+    message costs one pass, not one per line. The size limit is checked on
+    the message as RFC 1870 §5 defines its size: "the number of octets,
+    including CR-LF pairs, but not the SMTP DATA command's terminating dot
+    or doubled quoting dots". Dot-stuffing adds at most one octet per line
+    of at least three (".<CRLF>" becomes "..<CRLF>"), so once the stuffed text
+    passes 4/3 of ``max_size`` it is surely too big: from then on only the
+    last four octets are kept, looking for the end without storing the text.
     """
 
     def __init__(self, max_size: int) -> None:
@@ -101,12 +106,13 @@ class DataReader:
         # a period at the start of the first line is unstuffed like the rest.
         self._buffer = bytearray(b"\r\n")
         self._max_size = max_size
+        self._surely_too_big = max_size * 4 // 3 + 4
         self._dropped = 0
         self.too_big = False
 
     @property
     def size(self) -> int:
-        """Octets of (stuffed) message text received so far."""
+        """Octets of (stuffed) message text received so far: what the client sent."""
         return self._dropped + len(self._buffer) - 2
 
     def feed(self, data: bytes) -> tuple[bytes | None, bytes]:
@@ -119,20 +125,20 @@ class DataReader:
         buffer += data
         end = buffer.find(END_OF_DATA, start)
         if end < 0:
-            # up to ".\r" of the end mark may be here already; it is not message
-            # text, so a message of exactly max_size is not refused byte by byte
-            if self.size > self._max_size + 2:
+            if self.size > self._surely_too_big:
                 self._forget_all_but_tail()
             return None, b""
         rest = bytes(buffer[end + 5:])
         del buffer[end + 2:]
-        if self.size > self._max_size:
-            self.too_big = True
+        if self.too_big:
             return b"", rest
         self._dropped, self._buffer = self.size, bytearray(b"\r\n")
         content = buffer.replace(b"\r\n.", b"\r\n")  # §4.5.2, one pass
         del buffer
         del content[:2]
+        if len(content) > self._max_size:  # RFC 1870 §5: the size after unstuffing
+            self.too_big = True
+            return b"", rest
         return bytes(content), rest
 
     def _forget_all_but_tail(self) -> None:

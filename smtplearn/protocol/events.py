@@ -7,7 +7,7 @@ after. Transcripts, diagrams and widgets are built from these alone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from smtplearn.protocol.commands import Command
 from smtplearn.protocol.message import Message
@@ -34,6 +34,11 @@ class Exchange:
     after: State
     #: octets the client sent for the message (END_OF_DATA only)
     size: int = 0
+    #: what a reader should know about this turn that the bytes do not say: the line
+    #: ended with a bare LF (a classroom deviation), the reply was delayed (a tarpit).
+    #: Transcripts show it as a note; it is not part of what the two sides exchanged,
+    #: so two Exchanges that differ only in their note are equal.
+    note: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ RFC is what they hit. Every one can be changed.
 from __future__ import annotations
 
 import enum
+import warnings
 from dataclasses import dataclass
 
 from smtplearn.protocol.errors import UsageError
@@ -31,9 +32,46 @@ class BareNewlinePolicy(enum.Enum):
     KEEP = "keep"
 
 
+class BelowRFCMinimumWarning(UserWarning):
+    """A ``Limits`` value is below the smallest one RFC 5321 §4.5.3.1 allows (fine for a demo)."""
+
+
+#: field -> (the RFC's smallest value, where it says so, what it is)
+RFC_MINIMUMS: dict[str, tuple[int, str, str]] = {
+    "command_line": (512, "RFC 5321 §4.5.3.1.4", "octets per command line"),
+    "text_line": (1000, "RFC 5321 §4.5.3.1.6", "octets per text line"),
+    "recipients": (100, "RFC 5321 §4.5.3.1.8", "recipients"),
+    "message_size": (64 * 1024, "RFC 5321 §4.5.3.1.7", "octets of message content"),
+}
+
+
 @dataclass(frozen=True)
 class Limits:
-    """Sizes and counts the server enforces. The defaults are RFC 5321's minimums."""
+    """Sizes, counts and defences the server enforces. Sizes default to RFC 5321's minimums
+    (message_size to 10 MiB).
+
+    A size below the RFC's minimum is allowed for a demonstration (a tiny
+    ``message_size`` shows 552 quickly) but warns with ``BelowRFCMinimumWarning``,
+    and ``describe()`` says so beside the value.
+
+    The defences never close a session for a command it did not understand
+    (RFC 5321 §3.8: "a server that closes connections in response to commands
+    that are not understood is in violation of this specification"). Instead:
+
+    - after ``tarpit_after`` refused commands in a row (500, 501, 503 ...), each
+      further reply waits ``tarpit_step`` seconds more than the one before, at
+      most ``tarpit_max`` (a "tarpit"); an accepted command resets the count;
+    - failed AUTH attempts are counted per connection (a 334 challenge or a NOOP
+      does not reset them): from ``auth_failures_slow`` on, every reply waits the
+      same growing delay, and at ``auth_failures_close`` the server says
+      ``421 4.7.0`` and closes (RFC 4954 §4 leaves this policy to the server;
+      RFC 5321 §7.8 allows closing under attack);
+    - ``refused_recipients`` RCPTs in a row refused with 5yz (an address-harvesting
+      attack) get ``421 4.7.0`` and the close RFC 5321 §7.8 describes.
+
+    The protocol core only computes the wait (``ServerSession.reply_delay``); the
+    TCP transport sleeps it, the in-memory ``Pair`` notes it in the transcript.
+    """
 
     #: §4.5.3.1.4: a command line, including the verb and the CRLF
     command_line: int = 512
@@ -41,17 +79,63 @@ class Limits:
     text_line: int = 1000
     #: §4.5.3.1.8: recipients per message (more get 452, §4.5.3.1.10)
     recipients: int = 100
-    #: RFC 1870: the largest message accepted, advertised as SIZE in EHLO
+    #: RFC 1870: the largest message accepted, advertised as SIZE in EHLO (§4.5.3.1.7: at least 64K)
     message_size: int = 10 * 1024 * 1024
-    #: §3.8 lets a server close after errors; this many refusals in a row get 421
-    errors_in_a_row: int = 20
+    #: §7.8: this many RCPTs in a row refused with 5yz get 421 and the session is closed
+    refused_recipients: int = 20
     #: §2.3.8: lone CR or LF in a message
     bare_newline: BareNewlinePolicy = BareNewlinePolicy.REJECT
+    #: A DEVIATION for class use, off by default: accept a command line that ends with a
+    #: bare LF (what plain ``nc`` without -C sends), with a note in the transcript. RFC 5321
+    #: §2.3.8: implementations "MUST NOT recognize ... any other character or character
+    #: sequence as a line terminator"; off, such a line gets 500 5.5.2, as Postfix's
+    #: ``smtpd_forbid_bare_newline`` does. Message text is never affected: only
+    #: <CRLF>.<CRLF> ends DATA.
+    bare_lf_commands: bool = False
+    #: refused commands in a row before replies are slowed (the tarpit)
+    tarpit_after: int = 10
+    #: seconds each further refused command adds to the wait before its reply
+    tarpit_step: float = 1.0
+    #: the longest a single reply waits (well under a client's 5-minute timeout, §4.5.3.2.7)
+    tarpit_max: float = 30.0
+    #: failed AUTH attempts on one connection before every reply is slowed
+    auth_failures_slow: int = 3
+    #: failed AUTH attempts on one connection that get 421 4.7.0 and the close
+    auth_failures_close: int = 10
 
     def __post_init__(self) -> None:
-        minimums = {"command_line": 512, "text_line": 1000, "recipients": 1,
-                    "message_size": 1, "errors_in_a_row": 1}
-        for name, minimum in minimums.items():
-            if getattr(self, name) < minimum:
-                raise UsageError(f"Limits.{name} must be at least {minimum} "
-                                 f"(RFC 5321 §4.5.3.1 sets the minimums), got {getattr(self, name)}")
+        for name in ("command_line", "text_line", "recipients", "message_size", "refused_recipients",
+                     "tarpit_after", "auth_failures_slow", "auth_failures_close"):
+            if getattr(self, name) < 1:
+                raise UsageError(f"Limits.{name} must be at least 1, got {getattr(self, name)}")
+        for name in ("tarpit_step", "tarpit_max"):
+            if getattr(self, name) < 0:
+                raise UsageError(f"Limits.{name} is seconds and cannot be negative, got {getattr(self, name)}")
+        if self.command_line < 10:
+            raise UsageError(f"Limits.command_line must hold at least a command like 'NOOP' and CRLF; "
+                             f"got {self.command_line} (RFC 5321 §4.5.3.1.4 asks for 512)")
+        for problem in self.below_rfc_minimum():
+            warnings.warn(f"Limits.{problem}: allowed for a demonstration, but a real server "
+                          "must accept at least that", BelowRFCMinimumWarning, stacklevel=3)
+
+    def below_rfc_minimum(self) -> list[str]:
+        """``"name is N, below the minimum of M ... (RFC 5321 §x)"`` for each value under the RFC's floor."""
+        out = []
+        for name, (minimum, section, unit) in RFC_MINIMUMS.items():
+            value = getattr(self, name)
+            if value < minimum:
+                out.append(f"{name} is {value}, below the minimum of {minimum} {unit} ({section})")
+        return out
+
+    def describe(self) -> list[str]:
+        """One line per size limit, saying where the RFC puts its minimum and whether this is below it."""
+        lines = []
+        for name, (minimum, section, unit) in RFC_MINIMUMS.items():
+            value = getattr(self, name)
+            note = (f"BELOW the RFC minimum of {minimum}: a demo setting, not a conforming server"
+                    if value < minimum else f"RFC minimum {minimum}")
+            lines.append(f"{name} = {value} {unit} ({section}: {note})")
+        if self.bare_lf_commands:
+            lines.append("bare_lf_commands = True (a classroom deviation from RFC 5321 §2.3.8: "
+                         "command lines ending with a bare LF are accepted)")
+        return lines

@@ -39,7 +39,9 @@ class Message:
     """An accepted message: its envelope, trace header and content.
 
     ``content`` is exactly what the client sent (after dot-unstuffing);
-    ``data`` is what a mailbox stores: our ``Received:`` line (§4.4) first.
+    ``data`` is the content with our ``Received:`` line (§4.4) first, what a
+    relay passes on; ``delivered`` is what final delivery stores (a mailbox,
+    a Maildir): ``Return-Path: <reverse-path>`` first, then ``data``.
     """
 
     mail_from: str
@@ -55,12 +57,25 @@ class Message:
     def data(self) -> bytes:
         return self.received_header + self.content
 
+    @property
+    def return_path(self) -> bytes:
+        """The ``Return-Path:`` line of final delivery (RFC 5321 §4.4): the reverse-path from
+        MAIL FROM, ``<>`` for a bounce (RFC 5322 §3.6.7: return = "Return-Path:" path CRLF)."""
+        return b"Return-Path: <" + self.mail_from.encode("utf-8") + b">\r\n"
+
+    @property
+    def delivered(self) -> bytes:
+        """The message as final delivery stores it. RFC 5321 §4.4: "When the delivery SMTP
+        server makes the 'final delivery' of a message, it inserts a return-path line at
+        the beginning of the mail data." """
+        return self.return_path + self.data
+
     @cached_property
     def email(self) -> EmailMessage:
         """The content parsed with the standard library's ``email`` package."""
         from email import policy
         from email.parser import BytesParser
-        return BytesParser(policy=policy.default).parsebytes(self.data)
+        return BytesParser(policy=policy.default).parsebytes(self.delivered)
 
     def __repr__(self) -> str:
         subject = self.email.get("Subject", "") if self.content else ""

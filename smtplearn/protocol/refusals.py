@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from smtplearn.protocol.catalogue import Reply, reply
 from smtplearn.protocol.errors import RemoteProtocolError
-from smtplearn.protocol.states import WHERE, State, Verb
+from smtplearn.protocol.states import WHERE, WHERE_FOR, State, Verb
 
 
 def refusal(name: str, **fields: object) -> RemoteProtocolError:
@@ -26,6 +26,6 @@ def refusal(name: str, **fields: object) -> RemoteProtocolError:
 
 def bad_sequence(state: State, verb: Verb, allowed: tuple[Verb, ...], *, where: str | None = None) -> Reply:
     """503, naming what was wrong and what is allowed instead (§4.1.4).
-    ``where`` overrides the state's own wording (``WHERE``)."""
-    return reply("bad_sequence", verb=verb.value, where=where or WHERE[state],
+    ``where`` overrides the table's wording (``WHERE_FOR`` for this command, else ``WHERE``)."""
+    return reply("bad_sequence", verb=verb.value, where=where or WHERE_FOR.get((state, verb)) or WHERE[state],
                  allowed=", ".join(v.value for v in allowed))

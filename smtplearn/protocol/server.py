@@ -12,13 +12,15 @@ from __future__ import annotations
 import functools
 import itertools
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from datetime import datetime
 from email.utils import format_datetime
 
 from smtplearn.protocol.auth import MECHANISMS, Authenticator, SaslExchange
 from smtplearn.protocol.catalogue import reply
 from smtplearn.protocol.commands import Command, decode_line, loose_verb, parse_command
+from smtplearn.protocol.addresses import address_literal
 from smtplearn.protocol.data import DataReader, text_problem
+from smtplearn.protocol.defences import Defences
 from smtplearn.protocol.errors import LocalProtocolError, RemoteProtocolError
 from smtplearn.protocol.events import Closed, Event, Exchange, MessageAccepted
 from smtplearn.protocol.handlers import Handler, LocalDelivery
@@ -26,17 +28,17 @@ from smtplearn.protocol.limits import Limits
 from smtplearn.protocol.message import Envelope, Message
 from smtplearn.protocol.refusals import bad_sequence, refusal
 from smtplearn.protocol.replies import Reply
-from smtplearn.protocol.states import (EXTENSION_VERBS, INITIAL_STATE, TRANSITIONS, Signal, State,
-                                       Trigger, Verb, allowed_verbs, state_after)
+from smtplearn.protocol.states import (EXTENSION_VERBS, START_STATE, TRANSITIONS, Signal, State, Trigger, Verb,
+                                       allowed_verbs, state_after)
 
 #: states in which a mail transaction is open; leaving them drops the envelope (§4.1.1.5)
 TRANSACTION_STATES = frozenset({State.MAIL, State.RCPT, State.DATA})
 
-#: refusals that are not the client's mistake, so they do not count toward
-#: Limits.errors_in_a_row: §4.5.3.1.10 tells a client that gets 452 for too many
-#: recipients to send the rest in a later transaction (Postfix likewise does not
-#: count these until smtpd_recipient_overshoot_limit)
-NOT_ERRORS = frozenset({"too_many_recipients"})
+#: the note an Exchange carries when its line ended with a bare LF and was accepted anyway
+BARE_LF_NOTE = ("this line ended with a bare LF, not CRLF; RFC 5321 §2.3.8: implementations "
+                "\"MUST NOT recognize or generate any other character or character sequence as a "
+                "line terminator\". Accepted only because Limits(bare_lf_commands=True), a classroom "
+                "deviation for nc without -C")
 
 #: EHLO keywords we implement, in the order we list them (§4.1.1.1; each RFC in its comment)
 BASE_EXTENSIONS = (
@@ -70,6 +72,17 @@ class ServerSession:
     >>> s = ServerSession(hostname="mx.example.org")
     >>> _ = s.start(); s.data_to_send()
     b'220 mx.example.org ESMTP smtplearn ready\\r\\n'
+
+    A transport drives it in this order: ``start()`` once the connection is
+    open, then for every chunk read ``receive_data(chunk)``; it acts on the
+    events (stores each ``MessageAccepted`` first), then reads ``reply_delay``
+    -- the seconds it should wait before writing the replies now pending,
+    0.0 almost always -- and only then writes ``data_to_send()`` (which resets
+    the delay). The delay is how the session defends itself without closing
+    (``Limits``: a tarpit for refused commands, slower replies after failed
+    AUTH attempts); RFC 5321 §3.8 forbids closing a session over commands it
+    did not understand. The core never sleeps: a TCP transport honours the
+    delay, the in-memory ``Pair`` only notes it in its transcript.
     """
 
     def __init__(self, handler: Handler | None = None, *, hostname: str = "smtplearn.test",
@@ -92,9 +105,10 @@ class ServerSession:
         self.hostname = hostname
         self.limits = limits or Limits()
         self.peer = peer
-        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        # §4.4: "Local time (with an offset) SHOULD be used rather than UT"
+        self._clock = clock or (lambda: datetime.now().astimezone())
         self._queue_ids = queue_ids or queue_id_sequence()
-        self.state = State.CLOSED  # until start() greets
+        self.state = START_STATE  # the connection is open; start() greets (§3.1)
         self.envelope = Envelope()
         self.helo: str | None = None
         self.esmtp = False
@@ -104,15 +118,23 @@ class ServerSession:
         self._outbox = bytearray()
         self._skipping_long_line = False
         self._data: DataReader | None = None
-        self._errors_in_a_row = 0
+        #: what this connection did wrong so far: the tarpit, AUTH failures, §7.8 (defences.py)
+        self.defences = Defences(self.limits)
+        self._delay = 0.0            # seconds to wait before the pending replies are written
+        self._note = ""              # what the next Exchange must say about itself (a bare LF)
 
     # -- the public, sans-I/O interface ---------------------------------------------
     def start(self) -> list[Event]:
-        """The connection is open: greet (§3.1), or refuse if the handler says so."""
-        refusal = self.handler.on_connect(self)
-        greeting = refusal or reply("greeting", hostname=self.hostname)
-        self.state = INITIAL_STATE if greeting.code == 220 else State.CLOSED
-        return self._answer(None, b"", None, greeting, State.CLOSED)
+        """The connection is open: greet (§3.1), or refuse if the handler says so.
+
+        Where the greeting leads is the table's ``Signal.CONNECT`` row: 220 to
+        GREETED, 554 to REFUSED (the server then waits for QUIT), 421 to CLOSED.
+        """
+        if self.state is not START_STATE:
+            raise LocalProtocolError("start() greets once, when the connection opens")
+        refused = self.handler.on_connect(self)
+        greeting = refused or reply("greeting", hostname=self.hostname)
+        return self._answer(None, b"", None, greeting, self.state, move=Signal.CONNECT)
 
     def receive_data(self, data: bytes) -> list[Event]:
         """Feed bytes from the client; returns what happened, in order."""
@@ -136,13 +158,24 @@ class ServerSession:
         return events
 
     def data_to_send(self) -> bytes:
-        """Bytes to write to the client now (replies, in order)."""
+        """Bytes to write to the client now (replies, in order). Resets ``reply_delay``."""
         out = bytes(self._outbox)
         self._outbox.clear()
+        self._delay = 0.0
         return out
 
+    @property
+    def reply_delay(self) -> float:
+        """Seconds the transport should wait before writing the replies now pending
+        (``data_to_send()``): the sum of what each of them earned in the tarpit or after
+        failed AUTH attempts (see ``Limits``). 0.0 for a well-behaved client."""
+        return self._delay
+
     def close(self, why: str = "shutdown") -> list[Event]:
-        """The server gives up (``why``: "timeout", "shutdown", "busy", "errors"): 421 and close (§3.8).
+        """The server gives up: 421 and close (§3.8). ``why`` names the catalogue's
+        ``closing_...`` reply: "timeout", "shutdown", "busy", "auth_failures",
+        "refused_recipients". Before ``start()`` the 421 is the greeting (the
+        CONNECTED row's CLOSE_421 entry).
 
         A message still in DATA is dropped: it was never answered with 250.
         """
@@ -177,7 +210,8 @@ class ServerSession:
     @property
     def allowed_verbs(self) -> tuple[Verb, ...]:
         """Commands the table allows now (buttons a console enables)."""
-        return tuple(v for v in allowed_verbs(self.state) if self._offers(v))
+        return tuple(v for v in allowed_verbs(self.state) if self._offers(v) and not (
+            v is Verb.AUTH and self.authenticated_as is not None))  # RFC 4954 §4: once only
 
     @property
     def capabilities(self) -> list[str]:
@@ -189,15 +223,17 @@ class ServerSession:
     def _next_line(self, events: list[Event]) -> bytes | None:
         """The next complete command line, or None to wait for more bytes.
 
-        Lines end with CRLF (§2.3.8); a bare LF is accepted for commands so
-        that ``nc`` without -C works in class. A line longer than the limit
-        gets 500 once and is skipped up to its end (§4.5.3.1.4).
+        Lines end with CRLF (§2.3.8). A line that ends with a bare LF is
+        refused with 500, unless ``Limits.bare_lf_commands`` (a classroom
+        deviation, so that ``nc`` without -C works) lets it through with a
+        note in the transcript. A line longer than the limit gets 500 once
+        and is skipped up to its end (§4.5.3.1.4).
         """
         end = self._inbox.find(b"\n")
         if end < 0:
             if len(self._inbox) >= self.limits.command_line and not self._skipping_long_line:
                 self._skipping_long_line = True
-                events += self._refuse(None, bytes(self._inbox[:80]), None, reply(
+                events += self._refuse_line(bytes(self._inbox[:80]), reply(
                     "line_too_long", limit=self.limits.command_line))
             if self._skipping_long_line:
                 self._inbox.clear()
@@ -210,11 +246,18 @@ class ServerSession:
         return line
 
     def _handle_line(self, line: bytes) -> list[Event]:
+        # first the length (§4.5.3.1.4), as _next_line decides it when a line arrives in pieces
+        if len(line.rstrip(b"\r\n")) + 2 > self.limits.command_line:
+            return self._refuse_line(line, reply("line_too_long", limit=self.limits.command_line))
+        if not line.endswith(b"\r\n"):
+            # RFC 5321 §2.3.8: "Conforming implementations MUST NOT recognize ... any other
+            # character or character sequence as a line terminator"
+            if not self.limits.bare_lf_commands:
+                return self._refuse_line(line, reply("bare_lf_command"), loose_verb(line[:-1]))
+            self._note = BARE_LF_NOTE
         if self.state is State.AUTH:
             return self._auth_response(line)
         body = line.rstrip(b"\r\n")
-        if len(body) + 2 > self.limits.command_line:
-            return self._refuse(None, line, None, reply("line_too_long", limit=self.limits.command_line))
         try:
             command = parse_command(body)
         except RemoteProtocolError as err:
@@ -234,6 +277,14 @@ class ServerSession:
         if verb is Verb.STARTTLS and answer.code == 220:
             self._await_tls()
         return events
+
+    def _refuse_line(self, line: bytes, answer: Reply, verb: Verb | None = None) -> list[Event]:
+        """Refuse a line for its form (too long, bare LF) before reading what it says. During
+        AUTH it was the client's response, so the refusal ends the exchange (RFC 4954 §4)."""
+        if self.state is State.AUTH:
+            self._sasl = None
+            return self._answer(Signal.AUTH_RESPONSE, line, None, answer, self.state)
+        return self._refuse(verb, line, None, answer)
 
     def _await_tls(self) -> None:
         """After our 220 to STARTTLS: throw away what the client already sent.
@@ -259,20 +310,28 @@ class ServerSession:
 
     # -- answering ---------------------------------------------------------------
     def _answer(self, trigger: Trigger | None, sent: bytes, command: Command | None,
-                answer: Reply, before: State, size: int = 0) -> list[Event]:
-        """Send ``answer`` and move the state the one way the table allows."""
-        after = state_after(before, trigger, answer.code) if trigger else self.state
+                answer: Reply, before: State, size: int = 0, *, move: Trigger | None = None) -> list[Event]:
+        """Send ``answer`` and move the state the one way the table allows.
+
+        ``move`` is the table's trigger when the Exchange shows none (the greeting
+        answers ``Signal.CONNECT``); a line with no known verb never moves the state.
+        """
+        move = move or trigger
+        after = state_after(before, move, answer.code) if move else self.state
         self.state = after
         if before in TRANSACTION_STATES and after not in TRANSACTION_STATES:
             self.envelope = Envelope()  # the transaction is over (§4.1.1.5); MAIL starts the next
         self._outbox += answer.to_bytes()
-        events: list[Event] = [Exchange(trigger, sent, command, answer, before, after, size)]
-        if answer.name not in NOT_ERRORS:
-            self._errors_in_a_row = self._errors_in_a_row + 1 if answer.code >= 400 else 0
+        delay = self.defences.count(trigger, answer)
+        self._delay += delay
+        note, self._note = self._note, ""
+        if delay:
+            note = "; ".join(filter(None, (note, self.defences.note(delay))))
+        events: list[Event] = [Exchange(trigger, sent, command, answer, before, after, size, note)]
         if after is State.CLOSED:
             events.append(Closed("quit" if answer.code == 221 else f"{answer.code} {answer.text}"))
-        elif self._errors_in_a_row >= self.limits.errors_in_a_row:
-            events += self.close("errors")
+        elif self.defences.close_reason:
+            events += self.close(self.defences.close_reason)  # RFC 5321 §7.8, RFC 4954 §9
         return events
 
     def _refuse(self, trigger: Trigger | None, sent: bytes, command: Command | None,
@@ -297,10 +356,11 @@ class ServerSession:
 
     # -- one method per command; each returns the reply, none sets the state ------------
     def _hello(self, command: Command) -> Reply:
-        refusal = self.handler.on_helo(self, command.argument)
-        if refusal:
-            return refusal
+        refused = self.handler.on_helo(self, command.argument)
+        if refused:
+            return refused
         self.helo, self.esmtp = command.argument, command.verb is Verb.EHLO
+        # §4.5.3.1.5: a reply line is at most 512 octets; catalogue.reply() shortens what it echoes
         client = f"{command.argument} [{self.peer}]" if self.peer else command.argument
         if not self.esmtp:
             return reply("helo_ok", hostname=self.hostname, client=client)
@@ -311,19 +371,27 @@ class ServerSession:
         self._check_mail_params(command)
         if not address.isascii() and command.param("SMTPUTF8") is None:
             return reply("smtputf8_sender")
-        refusal = self.handler.on_mail(self, address, command.params)
-        if refusal:
-            return refusal
+        refused = self.handler.on_mail(self, address, command.params)
+        if refused:
+            return refused
         self.envelope = Envelope(mail_from=address, mail_params=command.params)
         return reply("mail_ok", address=address)
 
     def _check_mail_params(self, command: Command) -> None:
+        seen: set[str] = set()
         for key, value in command.params:
             allowed_values = MAIL_PARAMETERS.get(key, frozenset())
             if not self.esmtp or key not in MAIL_PARAMETERS:
                 raise refusal("unknown_parameter", verb="MAIL", param=key)
+            if key in seen:
+                # RFC 1870 §6: "Only one SIZE parameter may be specified in a single MAIL
+                # command"; RFC 6152 §3 says the same of BODY. We refuse any repeat with 501
+                raise refusal("duplicate_parameter", param=key)
+            seen.add(key)
             if key == "SIZE":
-                if value is None or not value.isdigit() or len(value) > 20:
+                # RFC 1870 §3: size-value ::= 1*20DIGIT -- ASCII digits only ("²" and "٣" are
+                # digits to str.isdigit, not to SMTP)
+                if value is None or not (value.isascii() and value.isdigit()) or len(value) > 20:
                     raise refusal("syntax_error", detail="SIZE needs a number of octets, e.g. SIZE=1024")
                 if int(value) > self.limits.message_size:
                     raise refusal("size_exceeded", limit=self.limits.message_size)
@@ -340,9 +408,9 @@ class ServerSession:
             return reply("smtputf8_recipient")
         if len(self.envelope.rcpt_tos) >= self.limits.recipients:
             return reply("too_many_recipients", limit=self.limits.recipients)
-        refusal = self.handler.on_rcpt(self, address, command.params)
-        if refusal:
-            return refusal
+        refused = self.handler.on_rcpt(self, address, command.params)
+        if refused:
+            return refused
         self.envelope.rcpt_tos.append(address)
         self.envelope.rcpt_params.append(command.params)
         return reply("rcpt_ok", address=address)
@@ -377,10 +445,18 @@ class ServerSession:
                        queue_id, self.helo or "", self.peer)
 
     def _received_header(self, envelope: Envelope, queue_id: str) -> bytes:
-        """The trace line of RFC 5321 §4.4 (with-protocol names from RFC 3848)."""
-        protocol = ("UTF8" if envelope.smtputf8 else "") + ("ESMTP" if self.esmtp else "SMTP")
-        protocol += ("S" if self.tls_active else "") + ("A" if self.authenticated_as else "")
-        peer = f" ({self.peer})" if self.peer else ""
+        """The trace line of RFC 5321 §4.4.
+
+        with-protocol: SMTP, ESMTP, and after TLS and AUTH ESMTPS, ESMTPA, ESMTPSA
+        (RFC 3848); with SMTPUTF8 UTF8SMTP, UTF8SMTPS, UTF8SMTPA, UTF8SMTPSA (RFC 6531 §4.3).
+        TCP-info is the client's address as an address literal (§4.4: "from" Extended-Domain,
+        TCP-info = address-literal); the date is local time with its offset (§4.4 SHOULD).
+        """
+        protocol = "UTF8SMTP" if envelope.smtputf8 else "ESMTP" if self.esmtp else "SMTP"
+        if protocol != "SMTP":
+            protocol += ("S" if self.tls_active else "") + ("A" if self.authenticated_as else "")
+        literal = address_literal(self.peer)
+        peer = f" ({literal})" if literal else ""
         recipient = f"\r\n\tfor <{envelope.rcpt_tos[0]}>" if len(envelope.rcpt_tos) == 1 else ""
         line = (f"Received: from {self.helo}{peer}\r\n\tby {self.hostname} (smtplearn) "
                 f"with {protocol} id {queue_id}{recipient};\r\n\t{_date(self._clock())}\r\n")
@@ -417,9 +493,9 @@ class ServerSession:
         """RFC 4954 §4: AUTH mechanism [initial-response]; 334 asks for more."""
         assert self.authenticator is not None  # _offers() lets AUTH through only then
         if self.authenticated_as is not None:
-            # RFC 4954 §4: once authenticated, further AUTH commands get 503
-            others = tuple(v for v in self.allowed_verbs if v is not Verb.AUTH)
-            return bad_sequence(self.state, Verb.AUTH, others, where="once authenticated")
+            # RFC 4954 §4: "After a successful AUTH command completes, a server MUST reject
+            # any further AUTH commands with a 503 reply" (allowed_verbs leaves AUTH out)
+            return bad_sequence(self.state, Verb.AUTH, self.allowed_verbs, where="once authenticated")
         mechanism, _, initial = command.argument.partition(" ")
         self._sasl = SaslExchange(mechanism, self.authenticator)
         return self._sasl_step(self._sasl.start(initial or None))
