@@ -70,6 +70,12 @@ class Turn:
     def trigger(self) -> Trigger | None:
         return self.exchange.trigger
 
+    @property
+    def is_greeting(self) -> bool:
+        """True for the server's greeting: the turn where the client sent nothing (§3.1). A line
+        the server could not parse (``HELLO x`` -> 500) has no trigger either, but it was sent."""
+        return (self.trigger is None and not self.sent) or self.trigger is Signal.CONNECT
+
     def sent_lines(self, body_lines: int = 12) -> list[str]:
         """What the client sent, as lines to show: the one summary every view uses.
 
@@ -78,10 +84,11 @@ class Turn:
         travelled (a line starting with "." went dot-stuffed, RFC 5321 §4.5.2),
         then how much was left out, then the "." line that ended it.
         """
+        if self.is_greeting:
+            return []
         text = self.sent.decode("utf-8", "replace")
         if self.trigger is not Signal.END_OF_DATA:
-            line = text.removesuffix("\r\n")
-            return [line] if line or self.trigger is not None else []
+            return [text.removesuffix("\r\n")]
         lines = text.split("\r\n")
         if lines and lines[-1] == "":
             lines.pop()
