@@ -31,6 +31,7 @@ class Palette:
     note: str = "#fff8c5"       # notes and the current state
     note_edge: str = "#bf8700"
     path: str = "#8250df"       # a session's route: purple, unlike any reply class
+    focus: str = "#0969da"      # the outline of the focused button or box
     badge: str = "#ddf4ff"
     badge_ink: str = "#0550ae"
 
