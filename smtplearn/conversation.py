@@ -227,7 +227,7 @@ class Conversation:
     def starttls(self) -> Reply:
         """STARTTLS (RFC 3207): after 220 the TLS handshake runs, then the session starts over.
 
-        Say EHLO again afterwards (§4.2): the server may offer more (AUTH) once TLS is on.
+        Say EHLO again afterwards (RFC 3207 §4.2): the server may offer more (AUTH) once TLS is on.
         """
         answer = self.command(Command(Verb.STARTTLS))
         if answer.code == 220:

@@ -135,7 +135,8 @@ def _delivery(report: Any) -> Feedback:
                      "grey.test: send to an address such as zoe@grey.test.")
     status = grey[0].status.value  # "delivered", "deferred" or "bounced" (smtplearn.delivery.Status)
     if status == "delivered":
-        return _ok("Greylisting answered 450 the first time; the retry was accepted (RFC 5321 §4.5.4.1).")
+        return _ok("Greylisting (RFC 6647) answered 450 the first time; the retry was accepted "
+                   "(RFC 5321 §4.5.4.1: a sender MUST wait before retrying).")
     if status == "deferred":
         return _hint("Deferred: 450 means 'try again later', and a greylisting server accepts only when the "
                      "same sender tries again. Call .retry() on this report and pass the new report.")
@@ -159,7 +160,7 @@ def _security(reply: Any) -> Feedback:
     if _unanswered(reply) or not hasattr(reply, "code"):
         return _hint("Store the Reply that pair.rcpt(...) returned.")
     if reply.code == 550 and reply.enhanced == "5.7.1":
-        return _ok("550 5.7.1: the server is not an open relay (RFC 5321 §3.6.2, §7.1).")
+        return _ok("550 5.7.1: the server is not an open relay (RFC 5321 §3.6.2, §7.9).")
     if reply.code == 250:
         return _hint("It was accepted: give the server local_domains=[...] and use a recipient outside them.")
     return _hint(f"{reply.code} is a refusal, but not the relay refusal: was the command in the right order?")

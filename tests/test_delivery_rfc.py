@@ -347,6 +347,48 @@ def test_250_to_data_is_never_reported_as_accepted(two_servers):
     assert report["bob@two.test"].host == "mx2.two.test" and len(mx2.mailbox) == 1
 
 
+# ---------------------------------------------------------------- 552 for too many recipients (RFC review)
+def recipient_limit(second_rcpt: bytes) -> Callable[[FakePeer], None]:
+    """A server that takes one recipient per transaction and refuses the next with ``second_rcpt``."""
+    def script(peer: FakePeer) -> None:
+        peer.send(b"220 old.test ESMTP\r\n")
+        rcpts = 0
+        while line := peer.line():
+            verb = line.split(b" ")[0].split(b":")[0].upper()
+            if verb == b"RCPT":
+                rcpts += 1
+                peer.send(b"250 2.1.5 ok\r\n" if rcpts == 1 else second_rcpt)
+            elif verb == b"DATA":
+                peer.send(b"354 go ahead\r\n")
+                peer.message()
+                peer.send(b"250 2.0.0 queued\r\n")
+            elif verb == b"QUIT":
+                peer.send(b"221 bye\r\n")
+                return
+            else:
+                peer.send(b"250 old.test\r\n" if verb in (b"EHLO", b"HELO") else b"250 2.0.0 ok\r\n")
+    return script
+
+
+def test_552_too_many_recipients_is_treated_as_temporary():
+    """RFC 5321 §4.5.3.1.10: "RFC 821 [1] incorrectly listed the error where an SMTP server exhausts
+    its implementation limit on the number of RCPT commands ("too many recipients") as having reply
+    code 552. [...] Clients SHOULD treat a 552 code in this case as a temporary, rather than
+    permanent, failure". RFC 3463 X.5.3 names the case: "Too many recipients"."""
+    two = "bob@one.test, carol@one.test"
+    with FakeServer(recipient_limit(b"552 5.5.3 Too many recipients\r\n")) as fake:
+        report = deliver(MESSAGE.format(to=two), resolver=ZoneResolver(TWO_MX),
+                         connector=to_ports({"mx1.two.test": fake.port}), timeout=5.0)
+    assert report["bob@one.test"].status is Status.DELIVERED
+    carol = report["carol@one.test"]
+    assert carol.status is Status.DEFERRED and carol.reply.code == 552 and "§4.5.3.1.10" in carol.reason
+    # a 552 that is not about the number of recipients (here a full mailbox, X.2.2) still bounces
+    with FakeServer(recipient_limit(b"552 5.2.2 Mailbox full\r\n")) as fake:
+        report = deliver(MESSAGE.format(to=two), resolver=ZoneResolver(TWO_MX),
+                         connector=to_ports({"mx1.two.test": fake.port}), timeout=5.0)
+    assert report["carol@one.test"].status is Status.BOUNCED
+
+
 # ---------------------------------------------------------------- items 23-25 and RFC 5322 §3.6
 def test_a_bounce_to_the_null_reverse_path_notifies_nobody():
     """RFC 5321 §6.1: "if this address is null ("<>"), the receiver-SMTP MUST NOT send a notification"."""

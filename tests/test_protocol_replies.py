@@ -122,6 +122,37 @@ def test_codes_from_other_servers_are_explained_too() -> None:
     assert explain(Reply(599)).startswith("Permanent failure")
 
 
+def test_explain_552_knows_mailbox_full_and_the_too_many_recipients_advice() -> None:
+    """RFC 3463 X.2.2 "Mailbox full ... This code should be used as a persistent transient failure";
+    RFC 5321 §4.5.3.1.10: "Clients SHOULD treat a 552 code in this case as a temporary, rather
+    than permanent, failure"."""
+    text = explain(552)
+    assert "mailbox is full" in text and "X.2.2" in text
+    assert "too many recipients" in text and "temporary" in text and "§4.5.3.1.10" in text
+
+
+def test_explain_556_is_rfc_7505_null_mx() -> None:
+    """RFC 7505 §4: a domain with a null MX accepts no mail; its reply is 556 5.1.10."""
+    assert "null MX" in explain(556) and "5.1.10" in explain(556) and "RFC 7505 §4" in explain(556)
+    assert "RFC 7505 §4" in explain(reply("null_mx", domain="nomail.example"))
+
+
+@pytest.mark.parametrize("name, section", [
+    ("relay_denied", "§7.9"),       # "a 550 code SHOULD be used" for relay refused for policy reasons
+    ("expn_disabled", "§7.3"),      # "the SMTP server MUST return a 252 response"
+    ("greylisted", "RFC 6647"),     # greylisting is RFC 6647, the retry delay §4.5.4.1
+    ("size_exceeded", "RFC 1870 §4, §6.1"),
+])
+def test_catalogue_cites_the_section_that_says_it(name: str, section: str) -> None:
+    """RFC 5321 §7.9: "When mail is rejected for these or other policy reasons, a 550 code SHOULD
+    be used"; §7.1 is about spoofing, not relaying. §7.3: "If a site disables these commands for
+    security reasons, the SMTP server MUST return a 252 response". RFC 1870 §4: a message larger than
+    the limit "will be rejected with a permanent failure (552) reply code"; §6.1: "552 message size
+    exceeds fixed maximium message size"."""
+    assert section in CATALOGUE[name].section
+    assert "§7.1" not in CATALOGUE["relay_denied"].section
+
+
 def test_every_catalogue_code_has_a_general_meaning() -> None:
     assert {e.code for e in CATALOGUE.values()} <= set(CODE_MEANINGS)
 

@@ -460,6 +460,19 @@ def test_failed_auth_is_counted_per_connection_then_421() -> None:
     assert "failed AUTH attempts" in exchanges(events)[-2].note
 
 
+def test_closing_before_3_failed_auth_attempts_warns_and_says_so() -> None:
+    """RFC 4954 §9: servers that drop the connection after failed authentications "SHOULD NOT
+    drop the connection until at least 3 attempts to authenticate have failed". Fewer is
+    allowed for a demonstration, never silently (as with the RFC 5321 §4.5.3.1 minimums)."""
+    with pytest.warns(BelowRFCMinimumWarning, match="RFC 4954 §9"):
+        limits = Limits(auth_failures_close=2)
+    assert any("auth_failures_close" in p and "RFC 4954 §9" in p for p in limits.below_rfc_minimum())
+    assert any("auth_failures_close = 2" in line and "BELOW" in line for line in limits.describe())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert Limits(auth_failures_close=3).below_rfc_minimum() == []
+
+
 def test_a_success_after_failures_still_works_and_does_not_slow_a_good_client() -> None:
     s = session(authenticator=Credentials({"alice": "secret"}), auth_without_tls=True)
     events = s.receive_data(EHLO + _login_failure() + b"AUTH PLAIN " + plain_response("alice", "secret").encode()

@@ -59,7 +59,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--helo", default=None, metavar="NAME", help="the name to give in EHLO")
     parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                         help="wait at most this long for a connection or a reply (default: RFC 5321 "
-                             "§4.5.3.2's, 5 minutes per reply and 10 after the final dot)")
+                             "§4.5.3.2's: 5 minutes for the greeting, MAIL and RCPT, 2 for DATA, "
+                             "3 per block of text, 10 after the final dot)")
     parser.add_argument("--seed", type=int, default=None, help="order equal-preference MX hosts repeatably")
 
 

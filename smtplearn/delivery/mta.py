@@ -3,8 +3,9 @@
 For each recipient domain (one MX lookup per domain, routes.py), then for each
 destination (domains whose MX hosts are the same share one transaction,
 §4.5.4.1): try the hosts in preference order and each host's addresses in turn,
-move on after a failed connection, a 4xx reply or a 5xx greeting, stop at the
-first host that accepts, and bounce at once on a 5xx or a null MX (RFC 7505).
+move on after a failed connection, a 4xx reply or a 5xx greeting (§5.1: try the
+addresses "until a delivery attempt succeeds"), stop at the first host that
+accepts, and bounce at once on any other 5xx or a null MX (RFC 7505 §4).
 When the reply to the final dot never comes, the outcome is unknown and nothing
 is sent again (§4.5.3.2.6). The sockets are a connector's business
 (connectors.py), so the same code delivers to the real Internet and into the
@@ -60,7 +61,8 @@ def deliver(message: str | bytes | EmailBase, *, sender: str | None = None,
     or the system's); ``connector`` opens each SMTP connection (default: real TCP to
     ``port``); ``seed`` orders MX hosts of equal preference repeatably. ``timeout`` bounds
     every wait for a reply, in seconds; the default ``None`` uses RFC 5321 §4.5.3.2's (5 minutes
-    for most replies, 10 after the final dot). ``relay=(host, port)`` skips DNS and hands every
+    for the greeting, MAIL and RCPT, 2 for the 354 to DATA, 3 per block of text sent, 10 after the
+    final dot). ``relay=(host, port)`` skips DNS and hands every
     recipient to that one server, as a mail program does with its outgoing (smarthost) server.
     """
     outgoing = make_message(message, sender, recipients)

@@ -75,8 +75,9 @@ def find_route(domain: str, resolver: Any, seed: int | None, routes: dict[str, A
 
 
 def _null_mx(domain: str, note: Note) -> Route:
-    # RFC 7505: a null MX means "no mail here"; the sender fails the message at once, with the
-    # reply RFC 7505 §4 registers for it, 556 5.1.10, and never falls back to A/AAAA records
+    # RFC 7505 §4 (what a sender does): a null MX means "no mail here"; the sender fails the
+    # message at once, with the reply RFC 7505 gives for it, 556 5.1.10, and never falls back to
+    # A/AAAA records
     note(f"DNS: MX {domain}? → 0 . (null MX: this domain accepts no mail, RFC 7505)", DNS, kind="dns")
     answer = reply("null_mx", domain=domain)
     why = (f"{domain} publishes a null MX (MX 0 .): it accepts no mail, so the message fails at once without "

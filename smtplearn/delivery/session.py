@@ -65,7 +65,7 @@ def run_session(conv: Conversation, host: str, address: str, message: OutgoingMe
             return refused(greeting, "the greeting", move_on=True)
         return refused(greeting, "the greeting")  # 421: the server closes (§3.8); try the next MX
     hello = conv.ehlo()
-    if hello.code in (500, 502):  # RFC 5321 §3.2: an old server that does not know EHLO: use HELO
+    if hello.code in (500, 502):  # RFC 5321 §3.2: EHLO "not recognized": the client SHOULD fall back to HELO
         hello = conv.helo()
     if not hello.is_positive:
         return refused(hello, "HELO/EHLO")
@@ -128,7 +128,7 @@ def missing_extension(extensions: dict[str, str], message: OutgoingMessage, rcpt
 def mail_params(extensions: dict[str, str], message: OutgoingMessage, rcpts: list[str]) -> dict[str, object]:
     """The MAIL FROM parameters this message needs (the server offered them: missing_extension checked)."""
     params: dict[str, object] = {}
-    if "SIZE" in extensions:  # RFC 1870 §3: say the size up front, so a too-big message is refused at once
+    if "SIZE" in extensions:  # RFC 1870 §4, §6: say the size up front, so a too-big message is refused at once
         params["SIZE"] = len(message.content)
     if message.body_8bit:
         params["BODY"] = "8BITMIME"  # RFC 6152 §3: a MIME body with octets above 127
@@ -138,8 +138,18 @@ def mail_params(extensions: dict[str, str], message: OutgoingMessage, rcpts: lis
     return params
 
 
+#: RFC 5321 §4.5.3.1.10: RFC 821 listed "too many recipients" as 552; "Clients SHOULD treat a 552
+#: code in this case as a temporary, rather than permanent, failure". The case is recognised by its
+#: enhanced status, RFC 3463 X.5.3 "Too many recipients" (a bare 552 may mean a full mailbox or a
+#: message too big for this recipient, RFC 1870 §6.4, which must not be retried)
+TOO_MANY_AS_552 = ("552 with 5.5.3 means too many recipients, which RFC 5321 §4.5.3.1.10 says a client SHOULD "
+                   "treat as temporary, like 452")
+
+
 def _refusal(rcpt: str, answer: Reply, stage: str, host: str, address: str, sender: str) -> RecipientResult:
-    status, meaning = (Status.DEFERRED, TRY_NEXT) if answer.is_transient else (Status.BOUNCED, give_up(sender))
+    too_many = stage == "RCPT TO" and answer.code == 552 and answer.enhanced == "5.5.3"
+    status, meaning = ((Status.DEFERRED, f"{TOO_MANY_AS_552}: {TRY_NEXT}" if too_many else TRY_NEXT)
+                       if answer.is_transient or too_many else (Status.BOUNCED, give_up(sender)))
     if stage == "the greeting" and answer.is_permanent:
         meaning = "this server takes no mail from us (RFC 5321 §3.1); " + give_up(sender)
     first = answer.lines[0] if answer.lines else ""

@@ -14,7 +14,7 @@ __all__ = ["DOMAINS", "HOSTS", "LESSONS", "SAMPLE_MESSAGE"]
 LESSONS = {
     "school.test": "failover: MX 10 is down (connection refused), MX 20 takes the mail (RFC 5321 §5.1)",
     "post.test": "failover: MX 10 answers 421 (busy), MX 20 takes the mail; nobody@post.test gets 550",
-    "grey.test": "greylisting: 450 the first time, accepted when the sender retries (RFC 5321 §4.5.4.1)",
+    "grey.test": "greylisting: 450 the first time, accepted when the sender retries (RFC 6647; retries: RFC 5321 §4.5.4.1)",
     "nomail.test": "null MX (MX 0 .): the domain accepts no mail, the message bounces at once (RFC 7505)",
     "solo.test": "implicit MX: no MX records, so mail goes to the domain's own address (RFC 5321 §5.1)",
 }

@@ -33,8 +33,8 @@ class Behaviour(enum.Enum):
 
     NORMAL = "normal"      # accepts mail for the domains whose MX (or implicit MX) it is
     DOWN = "down"          # nothing listens: connection refused, try the next MX (RFC 5321 §5.1)
-    BUSY = "busy"          # greets with 421 and closes: try the next MX (RFC 5321 §3.8)
-    GREYLIST = "greylist"  # 450 to the first try of each (client, sender, recipient), then accepts (§4.5.4.1)
+    BUSY = "busy"          # greets with 421 and closes: try the next MX (RFC 5321 §4.2.3, §3.8)
+    GREYLIST = "greylist"  # 450 to the first try of each (client, sender, recipient), then accepts (RFC 6647)
     TEMPFAIL = "tempfail"  # 451 to every MAIL FROM: a server with a local problem (§4.2.3)
 
     @classmethod
@@ -94,7 +94,7 @@ class HostHandler(Handler):
     def on_rcpt(self, session: ServerSession, address: str, params: Params) -> Reply | None:
         domain = domain_of(address)
         if self.host.domains and domain not in self.host.domains:
-            # RFC 5321 §3.6.2, §7.1: an MX takes mail for its own domains only, not an open relay
+            # RFC 5321 §3.6.2, §7.9: an MX takes mail for its own domains only, not an open relay
             return reply("relay_denied", domain=domain)
         if address.lower() in self.host.rejects:
             return reply("no_such_user", address=address)

@@ -195,7 +195,8 @@ def _order(records: list[tuple[int, str]], rng: random.Random, seed_text: str) -
     for rank, preference in enumerate(preferences):
         # sorted first, so a seed gives the same order whatever order DNS listed the records in
         names = sorted(set(groups[preference]))
-        # RFC 5321 §5.1: equal preferences "MUST" be randomized "to spread the load"
+        # RFC 5321 §5.1: equal preferences, when "there is no clear reason to favor one", the
+        # sender "MUST randomize them to spread the load"
         rng.shuffle(names)
         for name in names:
             if len(names) > 1:
@@ -227,9 +228,11 @@ def _exchange(resolver: Resolves, preference: int, name: str, why: str) -> MXHos
             continue
         found[rdtype] = _addresses(answer)
         if answer is not None and _text(answer.canonical_name) != name and len(problems) == 0:
-            # RFC 5321 §5.1 and RFC 2181 §10.3: an MX must name a host, not an alias
+            # RFC 2181 §10.3: an MX must name a host, not an alias; RFC 5321 §5.1 puts such an
+            # answer "outside the scope of this Standard"
             problems.append(f"is an alias (CNAME) for {_text(answer.canonical_name)}: it works here, "
-                            "but RFC 5321 §5.1 (and RFC 2181 §10.3) say an MX must name the host itself")
+                            "but RFC 2181 §10.3 says an MX must name the host itself, and RFC 5321 §5.1 "
+                            "leaves an MX that leads to a CNAME outside its scope")
     if not found["A"] and not found["AAAA"] and not problems:
         problems.append("has no address (A/AAAA) records: a sender skips this host "
                         "(RFC 5321 §5.1: an MX name MUST return at least one address record)")
@@ -241,8 +244,9 @@ def _order_notes(hosts: tuple[MXHost, ...], seed: int | None, seed_text: str) ->
     if len(set(preferences)) == len(preferences):
         return []
     repeat = f"; pass seed={seed} to get this order again" if seed is not None else ""
-    note = ("some hosts share a preference: RFC 5321 §5.1 says a sender MUST randomize them to spread the "
-            f"load, so this order was drawn at random ({seed_text}){repeat}")
+    note = ("some hosts share a preference: when there is no clear reason to favor one, RFC 5321 §5.1 says "
+            f"a sender MUST randomize them to spread the load, so this order was drawn at random "
+            f"({seed_text}){repeat}")
     return [note]
 
 

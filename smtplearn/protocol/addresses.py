@@ -32,7 +32,8 @@ _IPV6_LITERAL = re.compile(r"[0-9A-Fa-f:.]+")
 _GENERAL_LITERAL = re.compile(r"[A-Za-z0-9-]*[A-Za-z0-9]:[\x21-\x5a\x5e-\x7e]+")
 # Mail-parameters: esmtp-keyword ["=" esmtp-value] (§4.1.2)
 _PARAM = re.compile(r"([A-Za-z0-9][A-Za-z0-9-]*)(?:=((?:[\x21-\x3c\x3e-\x7e]|[^\x00-\x7f])+))?")
-# source route, which §4.1.2 says servers must accept and ignore: "@one,@two:"
+# source route (§4.1.2 A-d-l): §4.1.1.3 says receivers "MUST recognize source route syntax but
+# SHOULD strip off the source route": "@one,@two:"
 _SOURCE_ROUTE = re.compile(rf"@{_DOMAIN.pattern}(?:,@{_DOMAIN.pattern})*:")
 
 MAX_LOCAL_PART = 64   # §4.5.3.1.1
@@ -146,7 +147,7 @@ def parse_path(text: str, *, allow_null: bool, allow_postmaster: bool,
         if not allow_null:
             raise _bad("the null path <> is only allowed as a reverse-path (MAIL FROM:<>)", sender)
     elif path.lower() == "postmaster" and allow_postmaster:
-        path = "Postmaster"  # §4.1.1.3: <Postmaster> without a domain must be accepted
+        path = "Postmaster"  # §4.1.1.3's syntax allows <Postmaster> without a domain; §4.5.1: MUST be supported
     else:
         check_mailbox(path, sender=sender)
     return path, parse_params(rest, sender)

@@ -143,7 +143,9 @@ class SaslExchange:
         if initial_response is not None:
             return self.respond(initial_response)
         if self.mechanism == "PLAIN":
-            return reply("auth_challenge", challenge="")  # RFC 4616 §2: an empty challenge
+            # RFC 4954 §4: "a server challenge that contains no data is defined as a 334 reply
+            # with no text part" ("334 "): PLAIN's client sends first (RFC 4616 §2)
+            return reply("auth_challenge", challenge="")
         return reply("auth_challenge", challenge=LOGIN_USERNAME)
 
     def respond(self, line: str) -> Reply:

@@ -41,11 +41,12 @@ class Handler:
         return None
 
     def on_vrfy(self, session: ServerSession, argument: str) -> Reply:
-        # §3.5.3 / §7.3: do not confirm mailboxes to strangers
+        # §3.5.3 / §7.3: do not confirm mailboxes to strangers; 252 is neither yes nor no
         return reply("vrfy_cannot")
 
     def on_expn(self, session: ServerSession, argument: str) -> Reply:
-        # §7.3: list expansion hands spammers addresses, so it is off
+        # §7.3: list expansion hands spammers addresses, so it is off; a site that disables
+        # EXPN for security reasons "MUST return a 252 response"
         return reply("expn_disabled")
 
 
@@ -54,7 +55,8 @@ class LocalDelivery(Handler):
 
     With local domains set, RCPT to any other domain gets ``550 5.7.1
     relaying denied``: a server that forwards mail for anyone to anyone is an
-    open relay (RFC 5321 §3.6.2, §7.1). ``Postmaster`` is always accepted (§4.5.1).
+    open relay (RFC 5321 §3.6.2, §7.9: a relay refused for policy reasons SHOULD get 550).
+    ``<Postmaster>`` is always accepted (§4.5.1: it MUST be supported).
     """
 
     def __init__(self, local_domains: Iterable[str] | None = None) -> None:

@@ -1,8 +1,11 @@
 """The limits a server enforces, with the RFC text that sets each minimum.
 
-RFC 5321 §4.5.3.1 gives the *smallest* limits a server may impose; a
-teaching server uses exactly those by default, so what students read in the
-RFC is what they hit. Every one can be changed.
+RFC 5321 §4.5.3.1 gives the *smallest* objects a server must accept. The
+command line (512 octets), text line (1,000) and recipient (100) limits
+default to exactly those, so what students read in the RFC is what they hit;
+the message size defaults to 10 MiB, a local choice (the RFC's minimum is
+64K octets, §4.5.3.1.7). Every one can be changed, even below the RFC's
+minimum for a demonstration, with a warning.
 """
 
 from __future__ import annotations
@@ -20,20 +23,26 @@ class BareNewlinePolicy(enum.Enum):
     Only <CRLF>.<CRLF> ever ends DATA, whatever the policy: <LF>.<LF> and the
     other look-alikes are message text. That alone stops "SMTP smuggling"
     (CVE-2023-51764 and relatives) from ending a message early here. REJECT
-    goes further, like Postfix's ``smtpd_forbid_bare_newline = normal``: a
-    message holding a bare CR or LF is refused whole with 554 5.6.0 (after
-    its real end), so no downstream server that *does* treat <LF>.<LF> as an
-    end can be fed a hidden second message through us.
+    goes further: a message holding a bare CR or LF is refused whole with
+    554 5.6.0 (after its real end), so no downstream server that *does* treat
+    <LF>.<LF> as an end can be fed a hidden second message through us.
+
+    Postfix's ``smtpd_forbid_bare_newline`` takes ``no`` (bare LF counts as a
+    line end, <LF>.<LF> too: the default before 3.9), ``normalize`` (the
+    default from 3.9: only <CR><LF>.<CR><LF> ends DATA, a bare LF is taken as
+    CRLF) and ``reject`` (a command or message with a bare LF is refused).
+    REJECT is closest to ``reject``, but judges bare CR too and keeps the
+    session; KEEP is like ``normalize`` without rewriting the bytes.
     """
 
-    #: refuse the whole message with 554 5.6.0 (the default, and Postfix's)
+    #: refuse the whole message with 554 5.6.0 (the default; Postfix's is ``normalize``)
     REJECT = "reject"
     #: keep the bytes as they are (aiosmtpd 1.4.5 behaviour: only the terminator is strict)
     KEEP = "keep"
 
 
 class BelowRFCMinimumWarning(UserWarning):
-    """A ``Limits`` value is below the smallest one RFC 5321 §4.5.3.1 allows (fine for a demo)."""
+    """A ``Limits`` value is below the smallest one RFC 5321 §4.5.3.1 (or RFC 4954 §9) allows (fine for a demo)."""
 
 
 #: field -> (the RFC's smallest value, where it says so, what it is)
@@ -44,11 +53,16 @@ RFC_MINIMUMS: dict[str, tuple[int, str, str]] = {
     "message_size": (64 * 1024, "RFC 5321 §4.5.3.1.7", "octets of message content"),
 }
 
+#: RFC 4954 §9: a server that drops the connection after failed authentications "SHOULD NOT drop
+#: the connection until at least 3 attempts to authenticate have failed"
+AUTH_FAILURES_MINIMUM = 3
+
 
 @dataclass(frozen=True)
 class Limits:
-    """Sizes, counts and defences the server enforces. Sizes default to RFC 5321's minimums
-    (message_size to 10 MiB).
+    """Sizes, counts and defences the server enforces. ``command_line``, ``text_line`` and
+    ``recipients`` default to RFC 5321's minimums; ``message_size`` to 10 MiB, a local choice
+    (the RFC's minimum is 64K octets).
 
     A size below the RFC's minimum is allowed for a demonstration (a tiny
     ``message_size`` shows 552 quickly) but warns with ``BelowRFCMinimumWarning``,
@@ -64,8 +78,9 @@ class Limits:
     - failed AUTH attempts are counted per connection (a 334 challenge or a NOOP
       does not reset them): from ``auth_failures_slow`` on, every reply waits the
       same growing delay, and at ``auth_failures_close`` the server says
-      ``421 4.7.0`` and closes (RFC 4954 §4 leaves this policy to the server;
-      RFC 5321 §7.8 allows closing under attack);
+      ``421 4.7.0`` and closes (RFC 4954 §9: servers MAY drop the connection after
+      failed attempts but SHOULD NOT before 3 have failed; RFC 5321 §7.8 allows
+      closing under attack);
     - ``refused_recipients`` RCPTs in a row refused with 5yz (an address-harvesting
       attack) get ``421 4.7.0`` and the close RFC 5321 §7.8 describes.
 
@@ -77,7 +92,7 @@ class Limits:
     command_line: int = 512
     #: §4.5.3.1.6: a line of message text, including the CRLF
     text_line: int = 1000
-    #: §4.5.3.1.8: recipients per message (more get 452, §4.5.3.1.10)
+    #: §4.5.3.1.8: recipients per message, at least 100 (more get 452, §4.5.3.1.10)
     recipients: int = 100
     #: RFC 1870: the largest message accepted, advertised as SIZE in EHLO (§4.5.3.1.7: at least 64K)
     message_size: int = 10 * 1024 * 1024
@@ -88,15 +103,17 @@ class Limits:
     #: A DEVIATION for class use, off by default: accept a command line that ends with a
     #: bare LF (what plain ``nc`` without -C sends), with a note in the transcript. RFC 5321
     #: §2.3.8: implementations "MUST NOT recognize ... any other character or character
-    #: sequence as a line terminator"; off, such a line gets 500 5.5.2, as Postfix's
-    #: ``smtpd_forbid_bare_newline`` does. Message text is never affected: only
+    #: sequence as a line terminator" (§4.1.1.4 says it of bare LF for servers); off, such a
+    #: line gets 500 5.5.2, as ``smtpd_forbid_bare_newline = reject`` refuses it in Postfix
+    #: (whose ``normalize`` default accepts it). Message text is never affected: only
     #: <CRLF>.<CRLF> ends DATA.
     bare_lf_commands: bool = False
     #: refused commands in a row before replies are slowed (the tarpit)
     tarpit_after: int = 10
     #: seconds each further refused command adds to the wait before its reply
     tarpit_step: float = 1.0
-    #: the longest a single reply waits (well under a client's 5-minute timeout, §4.5.3.2.7)
+    #: the longest a single reply waits (well under the client timeouts of §4.5.3.2: 2 minutes
+    #: for the reply to DATA, 5 for the greeting, MAIL and RCPT)
     tarpit_max: float = 30.0
     #: failed AUTH attempts on one connection before every reply is slowed
     auth_failures_slow: int = 3
@@ -115,8 +132,8 @@ class Limits:
             raise UsageError(f"Limits.command_line must hold at least a command like 'NOOP' and CRLF; "
                              f"got {self.command_line} (RFC 5321 §4.5.3.1.4 asks for 512)")
         for problem in self.below_rfc_minimum():
-            warnings.warn(f"Limits.{problem}: allowed for a demonstration, but a real server "
-                          "must accept at least that", BelowRFCMinimumWarning, stacklevel=3)
+            warnings.warn(f"Limits.{problem}: allowed for a demonstration, but a conforming server "
+                          "does not go below it", BelowRFCMinimumWarning, stacklevel=3)
 
     def below_rfc_minimum(self) -> list[str]:
         """``"name is N, below the minimum of M ... (RFC 5321 §x)"`` for each value under the RFC's floor."""
@@ -125,6 +142,9 @@ class Limits:
             value = getattr(self, name)
             if value < minimum:
                 out.append(f"{name} is {value}, below the minimum of {minimum} {unit} ({section})")
+        if self.auth_failures_close < AUTH_FAILURES_MINIMUM:
+            out.append(f"auth_failures_close is {self.auth_failures_close}, below the minimum of "
+                       f"{AUTH_FAILURES_MINIMUM} failed AUTH attempts before a close (RFC 4954 §9)")
         return out
 
     def describe(self) -> list[str]:
@@ -135,6 +155,9 @@ class Limits:
             note = (f"BELOW the RFC minimum of {minimum}: a demo setting, not a conforming server"
                     if value < minimum else f"RFC minimum {minimum}")
             lines.append(f"{name} = {value} {unit} ({section}: {note})")
+        if self.auth_failures_close < AUTH_FAILURES_MINIMUM:
+            lines.append(f"auth_failures_close = {self.auth_failures_close} failed AUTH attempts (RFC 4954 §9: "
+                         f"BELOW the minimum of {AUTH_FAILURES_MINIMUM} before a close: a demo setting)")
         if self.bare_lf_commands:
             lines.append("bare_lf_commands = True (a classroom deviation from RFC 5321 §2.3.8: "
                          "command lines ending with a bare LF are accepted)")

@@ -8,7 +8,8 @@ keeps working.
 RFC 5321 §4.2: a reply is a three-digit code and text; a multi-line reply
 repeats the code on every line, with "-" after the code on every line but
 the last, which has a space (§4.2.1). With ENHANCEDSTATUSCODES (RFC 2034 §4)
-the text of every 2xx/4xx/5xx reply line starts with a code such as 2.1.5.
+the text of every 2xx/4xx/5xx reply line other than the greeting and the
+replies to HELO/EHLO starts with a code such as 2.1.5.
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ class ReplyReader:
     """Turns bytes from a server into ``Reply`` objects (sans-I/O).
 
     Feed any chunks with ``feed``; complete replies come out in order.
-    Lines may end in CRLF or a bare LF (we are lenient in what we accept from
-    servers, RFC 5321 §4.1.1 notwithstanding). Whatever a server sends, memory
+    Lines may end in CRLF or a bare LF: a leniency towards broken servers that RFC 5321
+    §2.3.8 does not grant ("Conforming implementations MUST NOT recognize or generate any
+    other character or character sequence as a line terminator"). Whatever a server sends, memory
     stays bounded: a line longer than ``max_line`` or a reply larger than
     ``max_reply`` octets (all its lines together), a line that does not start
     with three digits, or a code outside 200-599 is a ``RemoteProtocolError``

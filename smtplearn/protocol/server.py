@@ -349,7 +349,7 @@ class ServerSession:
     def _extra_capabilities(self) -> list[str]:
         extra = []
         if self.tls_available and not self.tls_active:
-            extra.append("STARTTLS")  # RFC 3207 §4: not offered again once TLS is on
+            extra.append("STARTTLS")  # RFC 3207 §4.2: MUST NOT be offered again once TLS is on
         if self.authenticator is not None and (self.tls_active or self.auth_without_tls):
             extra.append("AUTH " + " ".join(MECHANISMS))  # RFC 4954 §3, RFC 4616 §1
         return extra
@@ -483,7 +483,9 @@ class ServerSession:
 
     def _not_offered(self, command: Command) -> Reply:
         if command.verb is Verb.AUTH and self.authenticator is not None:
-            return reply("auth_needs_tls")  # RFC 4954 §6: 538, PLAIN/LOGIN need TLS first
+            # RFC 4954 §6: 538, PLAIN/LOGIN need TLS first (AUTH is not advertised before TLS:
+            # §6 says modern servers SHOULD NOT advertise mechanisms they would refuse so)
+            return reply("auth_needs_tls")
         return reply("not_implemented", verb=command.verb.value)
 
     def _starttls(self, command: Command) -> Reply:

@@ -152,8 +152,9 @@ TRANSITIONS = _frozen({
             Verb.QUIT: Transition(State.CLOSED),
             Signal.CLOSE_421: Transition(State.CLOSED, failure=State.CLOSED),
         },
-        # §4.1.1.1: a session starts with HELO or EHLO. RSET is harmless here (§4.1.1.5).
-        # §4.1.4: NOOP, VRFY, EXPN and HELP are allowed "at any time" and never move the state.
+        # §4.1.1.1: a session starts with HELO or EHLO. §4.1.4: "The NOOP, HELP, EXPN, VRFY,
+        # and RSET commands can be used at any time during a session, or without previously
+        # initializing a session"; none of them moves the state here (RSET: §4.1.1.5).
         State.GREETED: {
             Verb.HELO: Transition(State.READY),
             Verb.EHLO: Transition(State.READY),
@@ -246,6 +247,8 @@ WHERE: Mapping[State, str] = MappingProxyType({
 
 
 _IN_TRANSACTION = "while a mail transaction is open (RSET ends it, RFC 5321 §4.1.4)"
+_IN_TRANSACTION_TLS = ("while a mail transaction is open (RSET ends it; TLS would start the session "
+                       "over, RFC 3207 §4.2)")
 
 #: where a refusal names a reason more precise than its state's ``WHERE``
 WHERE_FOR: Mapping[tuple[State, Verb], str] = MappingProxyType({
@@ -255,8 +258,10 @@ WHERE_FOR: Mapping[tuple[State, Verb], str] = MappingProxyType({
     # RFC 4954 §4: "The AUTH command is not permitted during a mail transaction"
     (State.MAIL, Verb.AUTH): "during a mail transaction (RFC 4954 §4)",
     (State.RCPT, Verb.AUTH): "during a mail transaction (RFC 4954 §4)",
-    (State.MAIL, Verb.STARTTLS): _IN_TRANSACTION,
-    (State.RCPT, Verb.STARTTLS): _IN_TRANSACTION,
+    # no RFC forbids STARTTLS here, but RFC 3207 §4.2 resets the session after the handshake,
+    # so the open transaction would be lost: our rule (Postfix's too) is to refuse it
+    (State.MAIL, Verb.STARTTLS): _IN_TRANSACTION_TLS,
+    (State.RCPT, Verb.STARTTLS): _IN_TRANSACTION_TLS,
 })
 
 
