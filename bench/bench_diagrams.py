@@ -13,7 +13,7 @@ from typing import Any
 
 def _transcript(exchanges: int) -> Any:
     """A real in-memory session: EHLO, then transactions and NOOPs up to ``exchanges``."""
-    from smtplearn.pair import Pair
+    from smtplearn.transports.memory import Pair
     pair = Pair()
     pair.ehlo()
     count = 2  # greeting + EHLO

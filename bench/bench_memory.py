@@ -5,6 +5,8 @@ The server runs in its own process; we read its resident set from
 its peak after the message is accepted (VmHWM). The difference, divided by
 the message size, is how many copies of the message the server held at once.
 The stored message itself is one of them (the mailbox keeps it).
+
+Then the cost of a crowd: RSS growth while 1,000 connections sit idle.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from typing import Any
 from bench import clients, peers
 
 SIZE = 25 * 1024 * 1024
+#: idle connections held open at once (issue 11: they must cost < 100 MiB)
+IDLE_CONNECTIONS = 1000
 
 
 def peak_cost(server: str, size: int) -> float:
@@ -30,6 +34,29 @@ def peak_cost(server: str, size: int) -> float:
     return (peak - before) * 1024
 
 
+def idle_connections_cost(server: str, count: int) -> float:
+    """RSS growth of ``server`` (MiB) while ``count`` connections sit idle after the greeting."""
+    import resource
+    import socket
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(max(soft, count + 256), hard), hard))
+    socks: list[socket.socket] = []
+    with peers.start(server) as peer:
+        try:
+            before = peer.memory_kib()["VmRSS"]
+            for _ in range(count):
+                sock = socket.create_connection((peer.host, peer.port), timeout=30)
+                socks.append(sock)
+            for sock in socks:
+                sock.recv(512)  # the greeting: the server has set the session up
+            return (peer.memory_kib()["VmRSS"] - before) / 1024
+        finally:
+            for sock in socks:
+                sock.close()
+            resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
 def run(max_seconds: float = 30.0, scale: float = 1.0, servers: tuple[str, ...] = ("smtplearn", "aiosmtpd")) -> dict[str, Any]:
     size = max(1024 * 1024, int(SIZE * scale))
     values: dict[str, float] = {}
@@ -39,5 +66,14 @@ def run(max_seconds: float = 30.0, scale: float = 1.0, servers: tuple[str, ...] 
             values[server] = round(peak_cost(server, size) / size, 2)
         except Exception as err:
             errors[server] = f"{type(err).__name__}: {err}"
+    idle: dict[str, float] = {}
+    count = max(10, int(IDLE_CONNECTIONS * min(scale, 1.0)))
+    for server in servers:
+        try:
+            idle[server] = round(idle_connections_cost(server, count), 1)
+        except Exception as err:
+            errors[f"idle {server}"] = f"{type(err).__name__}: {err}"
     return {"rows": [{"id": f"memory/peak_rss_per_message_size/{size // (1024 * 1024)}MiB",
-                      "unit": "x size", "values": values}], "errors": errors}
+                      "unit": "x size", "values": values},
+                     {"id": f"memory/idle_connections/{count}", "unit": "MiB", "values": idle}],
+            "errors": errors}

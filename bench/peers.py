@@ -152,18 +152,12 @@ def _wait_listening(process: subprocess.Popen, port: int, timeout: float) -> Non
 def _serve_smtplearn() -> None:
     from smtplearn import Limits, Server
 
+    # recording stays ON; the server's own bounds (transcripts, turns, messages kept) hold memory
     server = Server(hostname="bench.test", limits=Limits(message_size=MESSAGE_SIZE_LIMIT),
-                    keep_transcripts=KEEP_TRANSCRIPTS, max_connections=256,
-                    on_event=lambda _transcript, _event: _bound_mailbox(server))
+                    keep_transcripts=KEEP_TRANSCRIPTS, keep_messages=16)
     with server:
         print(f"ready {server.address[1]}", flush=True)
         sys.stdin.read()  # until the parent closes our stdin
-
-
-def _bound_mailbox(server) -> None:
-    """Keep the last few messages only, so a long run does not grow without bound."""
-    if len(server.mailbox) > 16:
-        server.mailbox.clear()
 
 
 def _serve_aiosmtpd() -> None:

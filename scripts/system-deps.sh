@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install the Debian packages whose programs smtplearn's tests, diagrams and lab drive
-# as real peers: dot (graphviz), swaks with its TLS module (libnet-ssleay-perl: only a
+# as real peers: dot (graphviz), rsvg-convert (librsvg2-bin: a diagram's SVG as PNG), swaks with its TLS module (libnet-ssleay-perl: only a
 # Recommends of swaks, and we install without recommends), dnsmasq, smtp-sink/
 # smtp-source (postfix), nc for the course's terminal exercise (netcat-openbsd),
 # headless chromium, and ip/unshare for scripts/hermetic.sh.
@@ -12,13 +12,14 @@
 # what is missing and carry on; the tests that need it skip and name the package.
 set -eu
 
-ALL="graphviz swaks libnet-ssleay-perl dnsmasq-base postfix netcat-openbsd chromium iproute2 util-linux"
+ALL="graphviz librsvg2-bin swaks libnet-ssleay-perl dnsmasq-base postfix netcat-openbsd chromium iproute2 util-linux"
 PACKAGES="${*:-$ALL}"
 
 # The program each package provides, so non-Debian hosts that have it count too.
 program_of() {
     case "$1" in
         graphviz) echo dot ;;
+        librsvg2-bin) echo rsvg-convert ;;
         dnsmasq-base) echo dnsmasq ;;
         postfix) echo smtp-sink ;;
         iproute2) echo ip ;;

@@ -2,7 +2,7 @@
 
 A readable SMTP client and server (RFC 5321) for Jupyter: a sans-I/O
 protocol core (``smtplearn.protocol``), an in-memory ``Pair`` and a real
-threaded ``Server``/``Client``, transcripts that explain every reply, state
+``Server``/``Client`` over TCP, transcripts that explain every reply, state
 and sequence diagrams drawn from the server's own transition table, and real
 MX lookups.
 
@@ -47,12 +47,13 @@ _EXPORTS: dict[str, str] = {
     "WrongTypeError": "smtplearn.protocol.errors",
     "NotNowError": "smtplearn.protocol.errors",
     # transports and records
-    "Pair": "smtplearn.pair",
-    "Server": "smtplearn.threaded_server",
-    "Client": "smtplearn.socket_client",
-    "SMTPConnectError": "smtplearn.socket_client",
-    "SMTPTimeoutError": "smtplearn.socket_client",
-    "Mailbox": "smtplearn.mailbox",
+    "Pair": "smtplearn.transports.memory",
+    "Server": "smtplearn.transports.server",
+    "Client": "smtplearn.transports.client",
+    "SMTPConnectError": "smtplearn.transports.client",
+    "SMTPTimeoutError": "smtplearn.transports.client",
+    "SMTPTLSError": "smtplearn.transports.client",
+    "Mailbox": "smtplearn.transports.mailbox",
     "Transcript": "smtplearn.transcript",
     # pictures (graphviz, loaded on use)
     "Diagram": "smtplearn.diagrams",
@@ -77,15 +78,15 @@ __getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
 if TYPE_CHECKING:  # for type checkers and IDEs; nothing is imported at run time
     from smtplearn.delivery import DeliveryReport, deliver
     from smtplearn.diagrams import Diagram, sequence_diagram, state_diagram
-    from smtplearn.mailbox import Mailbox
     from smtplearn.mini_internet import MiniInternet
     from smtplearn.mx import MXLookupError, lookup_mx, make_resolver
-    from smtplearn.pair import Pair
     from smtplearn.protocol import (CATALOGUE, TRANSITIONS, BareNewlinePolicy, ClientSession,
                                     Command, Error, Handler, Limits, LocalDelivery, LocalProtocolError,
                                     Message, NotFoundError, NotNowError, ProtocolError,
                                     RemoteProtocolError, Reply, ServerSession, Signal, State,
                                     UsageError, Verb, WrongTypeError, explain)
-    from smtplearn.socket_client import Client, SMTPConnectError, SMTPTimeoutError
-    from smtplearn.threaded_server import Server
+    from smtplearn.transports.client import Client, SMTPConnectError, SMTPTimeoutError, SMTPTLSError
+    from smtplearn.transports.mailbox import Mailbox
+    from smtplearn.transports.memory import Pair
+    from smtplearn.transports.server import Server
     from smtplearn.transcript import Transcript

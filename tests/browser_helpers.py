@@ -59,8 +59,9 @@ class Lab:
 
 
 @contextmanager
-def jupyterlab(tmp: Path, port: int) -> Iterator[Lab]:
-    """Start JupyterLab on 127.0.0.1:``port`` serving a copy of notebooks/; stop it afterwards."""
+def jupyterlab(tmp: Path, port: int, env: dict[str, str] | None = None) -> Iterator[Lab]:
+    """Start JupyterLab on 127.0.0.1:``port`` serving a copy of notebooks/; stop it afterwards.
+    ``env`` adds to its environment (and its kernels'), e.g. SMTPLEARN_NAMESERVER."""
     root = tmp / "root"
     shutil.copytree(REPO / "notebooks", root / "notebooks")
     settings = tmp / "lab-settings"
@@ -69,7 +70,7 @@ def jupyterlab(tmp: Path, port: int) -> Iterator[Lab]:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text)
     token = secrets.token_hex(16)
-    env = dict(os.environ,
+    env = dict(os.environ, **(env or {}),
                JUPYTER_CONFIG_DIR=str(tmp / "jupyter-config"),
                JUPYTERLAB_SETTINGS_DIR=str(settings),
                JUPYTERLAB_WORKSPACES_DIR=str(tmp / "lab-workspaces"),
@@ -121,3 +122,43 @@ def _stop(proc: subprocess.Popen) -> None:
         os.killpg(proc.pid, signal.SIGKILL)  # only our own session: a leftover kernel, if any
     except ProcessLookupError:
         pass
+
+
+# -- what a student sees in a notebook's output areas, measured in the page -------------------------
+
+#: every picture in an output area (an outermost svg, or an img), its size and its output area's
+DIAGRAM_SIZES = """() => [...document.querySelectorAll('.jp-OutputArea-output')].flatMap(out => {
+    const area = out.getBoundingClientRect();
+    return [...out.querySelectorAll('svg, img')]
+        .filter(el => !el.parentElement.closest('svg') && !el.closest('button'))
+        .map(el => {
+            const box = el.getBoundingClientRect();
+            const texts = [...el.querySelectorAll('text')].map(t => t.getBoundingClientRect().height)
+                .filter(h => h > 0);
+            return {label: el.getAttribute('aria-label') || el.getAttribute('alt') || el.tagName,
+                    width: box.width, left: box.left, right: box.right,
+                    areaLeft: area.left, areaRight: area.left + out.clientWidth,
+                    smallestText: texts.length ? Math.min(...texts) : null};
+        });
+})"""
+
+
+def too_wide(pictures: list[dict]) -> list[dict]:
+    """The pictures that stick out of their output area (clipped, or the student must scroll)."""
+    return [p for p in pictures if p["width"] > 0 and
+            (p["right"] > p["areaRight"] + 1 or p["left"] < p["areaLeft"] - 1)]
+
+
+def serious_violations(results: dict) -> list[str]:
+    """axe-core's serious and critical violations, one line per element."""
+    return [f"{v['id']} ({v['impact']}): {node['target']} {node.get('failureSummary', '')[:300]}"
+            for v in results["violations"] if v.get("impact") in ("serious", "critical")
+            for node in v["nodes"]]
+
+
+def run_axe(page, selector: str) -> dict:
+    """axe-core (the copy axe-playwright-python ships) on every element ``selector`` matches."""
+    from axe_playwright_python.sync_playwright import Axe
+    page.evaluate(Axe().axe_script)
+    return page.evaluate("(selector) => axe.run(document.querySelectorAll(selector), "
+                         "{resultTypes: ['violations']})", selector)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import mailbox
+import re
 import os
 import signal
 import smtplib
@@ -189,6 +190,114 @@ def test_narrator_lines_without_a_network() -> None:
     assert text.startswith("[192.0.2.1:1234] <-  220 mx.test ESMTP smtplearn ready\n")
     assert "[192.0.2.1:1234] <** 503 5.5.1 RCPT is not allowed before MAIL FROM" in text
     assert "Commands must come in order" in text
+
+
+# -- issue 11: a busy server stops promptly; the narration never holds the server ------------
+def test_sigterm_to_a_busy_server_exits_within_5_s_and_keeps_every_acknowledged_message(
+        serve, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Issue 11 item 2: 8 clients sending non-stop; SIGTERM; every message answered 250 is in
+    the Maildir (RFC 5321 §6.1: once it has sent "250 OK", the receiver-SMTP "MUST NOT lose the
+    message for frivolous reasons")."""
+    from test_transport_network import run_busy_clients
+
+    process, port = serve("--maildir", str(tmp_path / "Maildir"))
+    threads, acknowledged, outcome = run_busy_clients(("127.0.0.1", port), 8)
+    started = time.monotonic()
+    process.proc.send_signal(signal.SIGTERM)
+    assert process.proc.wait(timeout=5) == 0
+    took = time.monotonic() - started
+    for thread in threads:
+        thread.join(10)
+    stored = {re.search(rb"id (SL[0-9A-F]{8})", path.read_bytes()).group(1).decode()  # type: ignore[union-attr]
+              for path in (tmp_path / "Maildir" / "new").iterdir()}
+    assert set(acknowledged) <= stored, "a message answered 250 is missing from the Maildir"
+    assert len(outcome) == 8 and all(o.startswith("421 4.3.2") for o in outcome), outcome
+    assert took < 5
+
+
+def serve_unread(*args: str) -> tuple[subprocess.Popen[bytes], int]:
+    """The CLI with a stdout pipe nobody reads after the banner (a paused terminal,
+    `serve | slow-program`). Port 0: the system picks one, the banner says which."""
+    proc = subprocess.Popen([sys.executable, "-m", "smtplearn", "serve", "--port", "0",
+                             "--hostname", "mx.test", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL)
+    banner = b""
+    for _ in range(40):  # the banner is a dozen lines
+        line = proc.stdout.readline()  # type: ignore[union-attr]
+        banner += line
+        if not line or b"Press Ctrl-C to stop." in line:
+            break
+    found = re.search(rb"listening on 127\.0\.0\.1:(\d+)", banner)
+    if found is None:
+        proc.kill()
+        pytest.fail(f"serve did not start: {banner!r}")
+    return proc, int(found.group(1))
+
+
+def noop_flood(port: int, count: int) -> int:
+    """Pipeline ``count`` NOOPs on one connection; the number of 250 replies read back."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"EHLO flood.test\r\n" + b"NOOP\r\n" * count + b"QUIT\r\n")
+        data = bytearray()
+        while chunk := sock.recv(1 << 16):
+            data += chunk
+    return data.count(b"250 2.0.0")
+
+
+def test_an_unread_stdout_never_blocks_sessions_or_sigterm() -> None:
+    """Issue 11 item 8: the narration goes through a bounded queue; lines are dropped and
+    counted when the terminal cannot keep up, never sessions."""
+    proc, port = serve_unread()
+    try:
+        assert noop_flood(port, 20_000) == 20_000  # ~60,000 lines: far more than a pipe holds
+        with smtplib.SMTP("127.0.0.1", port, local_hostname="client.test", timeout=10) as smtp:
+            assert smtp.sendmail("a@example.org", ["b@example.org"], b"Subject: hi\r\n\r\nhi\r\n") == {}
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=5) == 0
+        assert time.monotonic() - started < 5
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()  # type: ignore[union-attr]
+
+
+def test_dropped_narration_is_counted_when_the_output_catches_up() -> None:
+    proc, port = serve_unread()
+    try:
+        assert noop_flood(port, 20_000) == 20_000
+        out = bytearray()
+        reader = threading.Thread(target=lambda: out.extend(proc.stdout.read()), daemon=True)  # type: ignore[union-attr]
+        reader.start()  # the reader comes back: the narration goes on, with a count of what was lost
+        with smtplib.SMTP("127.0.0.1", port, local_hostname="client.test", timeout=10) as smtp:
+            smtp.noop()
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=5) == 0
+        reader.join(5)
+        assert re.search(rb"\.\.\. [\d,]+ lines not shown|\xe2\x80\xa6 [\d,]+ lines not shown", bytes(out))
+        assert b"stopped. 0 message(s) accepted." in out
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_a_closed_stdout_keeps_the_server_serving() -> None:
+    """Issue 11 item 8: `serve | head -1` used to drop every connection."""
+    proc, port = serve_unread()
+    try:
+        proc.stdout.close()  # type: ignore[union-attr]  # like head after its first line
+        for _ in range(3):
+            with smtplib.SMTP("127.0.0.1", port, local_hostname="client.test", timeout=10) as smtp:
+                assert smtp.sendmail("a@example.org", ["b@example.org"], b"Subject: hi\r\n\r\nhi\r\n") == {}
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=5) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 @pytest.mark.parametrize("strict", [False, True])

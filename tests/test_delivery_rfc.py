@@ -20,7 +20,7 @@ from smtplearn.mx.names import domain_of
 from smtplearn.protocol import Handler, RemoteProtocolError
 from smtplearn.protocol.catalogue import explain
 from smtplearn.protocol.client import UnexpectedReplyError
-from smtplearn.socket_client import DATA_BLOCK_TIMEOUT, RFC_TIMEOUTS, Client
+from smtplearn.transports.client import DATA_BLOCK_TIMEOUT, RFC_TIMEOUTS, Client
 from wire import wait_for
 
 pytestmark = pytest.mark.peers

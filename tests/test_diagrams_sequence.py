@@ -164,3 +164,57 @@ def test_transcript_display_shows_diagram_and_table():
     empty = Transcript()._repr_mimebundle_()
     assert "image/svg+xml" not in empty
     assert sequence_diagram(pair.transcript)._repr_mimebundle_()["text/plain"] == pair.transcript.text(body_lines=3)
+
+
+def test_an_unknown_command_is_a_command_not_the_connection():
+    """Issue 12: `HELLO mx.example.org` (500, RFC 5321 §4.2.2 "Syntax error, command
+    unrecognized") was drawn as a dashed "(connect)" arrow, like the greeting."""
+    pair = smtplearn.Pair()
+    pair.ehlo()
+    assert pair.send_line("HELLO mx.example.org").code == 500
+    model = sequence_rows(pair.transcript)
+    kinds = [(row.number, row.kind.value, row.lines[0]) for row in model.rows if row.kind.value != "reply"]
+    assert kinds == [(1, "connect", "(connect)"), (2, "command", "EHLO client.example"),
+                     (3, "command", "HELLO mx.example.org")]
+    root = parse(pair.transcript.sequence_diagram().svg())
+    assert texts(root).count("(connect)") == 1
+
+
+def test_legend_entries_do_not_overlap():
+    """Each legend entry (a coloured line, then its words) ends before the next one's line starts,
+    measured with the widest glyph of the legend's font (an 11 px sans-serif "m" is < 7 px)."""
+    from smtplearn.diagrams.svg import LEGEND_CHAR
+    root = parse(session().transcript.sequence_diagram().svg())
+    legend_y = 50.0
+    lines = sorted(float(e.get("x1")) for e in root.iter(f"{SVG}line") if float(e.get("y1")) == legend_y)
+    words = sorted((float(t.get("x")), t.text) for t in root.iter(f"{SVG}text")
+                   if t.get("font-size") == "11" and float(t.get("y")) == legend_y + 4)
+    assert len(lines) == len(words) == len(REPLY_CLASSES) + 1
+    assert words[0][1] == "command"
+    for (x, text), next_line in zip(words, lines[1:]):
+        assert x + len(text) * LEGEND_CHAR < next_line, (text, x, next_line)
+    assert LEGEND_CHAR >= 0.6 * 11  # wide enough for a sans-serif "m"
+
+
+def test_every_sequence_svg_says_what_it_shows():
+    """WCAG 1.1.1: a text alternative: role="img", aria-label, <title> and <desc>."""
+    pair = session()
+    for svg in (pair.transcript.sequence_diagram().svg(), pair.transcript.sequence_diagram().standalone_svg()):
+        root = parse(svg)
+        assert root.get("role") == "img"
+        label = root.get("aria-label")
+        assert label.startswith("Sequence diagram:") and "8 exchanges" in label and "mx.example.org" in label
+        assert root[0].tag == f"{SVG}title" and root[0].text == label
+        assert root[1].tag == f"{SVG}desc" and "RCPT TO:<bob@example.org>" in root[1].text
+
+
+def test_the_page_svg_scales_with_its_column():
+    """Inline, the SVG is as wide as its column but never wider than drawn (so it is never
+    clipped); its height follows the viewBox. The file keeps its natural size."""
+    d = session().transcript.sequence_diagram()
+    page, file = parse(d.svg()), parse(d.standalone_svg())
+    width = float(file.get("width"))
+    assert page.get("width") == "100%" and page.get("height") is None
+    assert f"max-width:{width:.0f}px" in page.get("style") and "height:auto" in page.get("style")
+    assert page.get("viewBox") == file.get("viewBox") == f"0 0 {width:.0f} {float(file.get('height')):.0f}"
+    assert "white-space:pre" in page.get("style")  # the drawing's own style is kept, in the one attribute

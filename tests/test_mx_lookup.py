@@ -308,8 +308,10 @@ def test_null_and_implicit_mx_are_drawn_distinctly(resolver):
 @pytest.mark.dot
 def test_graph_renders_with_dot(system_binary):
     system_binary("dot")
-    svg = lookup_mx("example.test", ZoneResolver(zone_text(WORLD)), seed=1).graph().svg()
-    assert "mx1.example.test" in svg
+    graph = lookup_mx("example.test", ZoneResolver(zone_text(WORLD)), seed=1).graph()
+    svg = graph.svg()
+    assert "mx1.example.test" in svg and 'role="img"' in svg and "<desc>" in svg
+    assert graph.label.startswith("MX graph of example.test: ")
 
 
 def test_exports_are_listed():

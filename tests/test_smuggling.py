@@ -163,7 +163,7 @@ def test_tcp_server_sees_one_message(server, name, look_alike, smuggle):
         assert sock.recv(100) == b""  # closed after 221: nothing more was answered
     codes = [int(r[:3]) for r in replies]
     assert codes == [220, 250, 250, 250, 354, expected_code(look_alike, policy), 221], replies
-    added = server.mailbox._messages[before:]  # this module's server is used one test at a time
+    added = list(server.mailbox)[before:]  # this module's server is used one test at a time
     if codes[5] == 250:
         assert len(added) == 1 and added[0].content == expected_content(look_alike, smuggle)
     else:

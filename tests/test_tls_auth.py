@@ -18,10 +18,10 @@ import time
 
 import pytest
 
-from smtplearn import Client, Server
+from smtplearn import Client, ProtocolError, Server, SMTPTLSError
 from smtplearn.protocol import ClientSession, ServerSession, Signal, State, Verb
 from smtplearn.protocol.auth import (Credentials, decode_plain, plain_response, shown_decoded)
-from smtplearn.tls import ClassCertificate, unverified_client_context
+from smtplearn.transports.tls import ClassCertificate, unverified_client_context
 from wire import RawPeer as Raw, wait_for
 
 pytest.importorskip("trustme")
@@ -138,8 +138,10 @@ def test_our_client_starttls_login(server, cert, mechanism):
 def test_our_client_verifies_the_certificate_by_default(server):
     with Client(*server.address, timeout=10) as client:
         client.ehlo()
-        with pytest.raises(ssl.SSLCertVerificationError):
+        with pytest.raises(SMTPTLSError, match="certificate this client does not trust") as caught:
             client.starttls()  # the class CA is not in the system's trust store
+        assert isinstance(caught.value.__cause__, ssl.SSLCertVerificationError)
+        assert isinstance(caught.value, ProtocolError)  # one of the package's errors
 
 
 def test_wrong_password_then_right_one(server, cert):

@@ -19,7 +19,7 @@ pytest.importorskip("ipywidgets", reason="the widgets need ipywidgets: pip insta
 
 from smtplearn import Pair, Server  # noqa: E402
 from smtplearn.protocol.states import State, Verb, allowed_verbs  # noqa: E402
-from smtplearn.socket_client import Client  # noqa: E402
+from smtplearn.transports.client import Client  # noqa: E402
 from smtplearn.widgets import Console, MXExplorer, Player  # noqa: E402
 from smtplearn.widgets.console import BUTTONS  # noqa: E402
 
@@ -212,14 +212,14 @@ def finished_pair() -> Pair:
     return pair
 
 
-def test_player_slider_moves_the_highlighted_state():
+def test_player_step_box_moves_the_highlighted_state():
     pair = finished_pair()
     player = Player(pair.transcript)
     expected = [turn.after for turn in pair.transcript.turns]
-    assert player.slider.max == len(expected)
+    assert player.step_box.max == len(expected)
     seen = []
     for step in range(1, len(expected) + 1):
-        player.slider.value = step
+        player.step_box.value = step
         seen.append(player.state)
         assert shown_state(player) == player.state.name
         assert f"<b>{step}</b> of {len(expected)}" in player.step_label.value
@@ -236,7 +236,7 @@ def test_player_previous_and_next_buttons_step_and_stop_at_the_ends():
     player.previous.click()
     assert player.step == 1
     player.show(1000)
-    assert player.step == player.slider.max and player.next.disabled and player.state is State.CLOSED
+    assert player.step == player.step_box.max and player.next.disabled and player.state is State.CLOSED
     player.show(-3)
     assert player.step == 1
 
@@ -267,8 +267,8 @@ def test_player_diagrams_follow_the_step(system_binary):
     player.show(3)
     assert lit_state(player.state_svg.value) == "MAIL"
     assert "MAIL FROM" in player.sequence_svg.value
-    for step, turn in enumerate(player.turns, start=1):  # the slider moves the lit state
-        player.slider.value = step
+    for step, turn in enumerate(player.turns, start=1):  # the step box moves the lit state
+        player.step_box.value = step
         assert lit_state(player.state_svg.value) == turn.after.name
 
 
@@ -380,3 +380,26 @@ def test_the_console_exercise_is_solved_by_its_solution_and_hints_along_the_way(
     assert "QUIT" in check("09-console-lab", pair).message
     console.press("QUIT")
     assert check("09-console-lab", pair)
+
+
+def test_player_play_button_steps_to_the_end_by_itself(monkeypatch):
+    from smtplearn.widgets import player as player_module
+    monkeypatch.setattr(player_module, "PLAY_INTERVAL", 0.01)
+    player = Player(finished_pair())
+    assert player.play.description == "play"  # a button with words: it has an accessible name
+    player.play.value = True
+    player._player.join(5)
+    assert player.step == len(player.turns) and player.play.value is False
+
+
+def test_console_draws_an_unknown_command_as_a_command(system_binary):
+    """Issue 12: typed `HELLO mx.example.org` (500) showed as a second "(connect)" arrow and
+    put its number on the connect edge of the state diagram ("1, 3")."""
+    system_binary("dot")
+    console = Console()
+    console.press("EHLO")
+    assert console.type_line("HELLO mx.example.org").code == 500
+    assert console.sequence_svg.value.count("(connect)") == 1
+    assert "HELLO mx.example.org" in console.sequence_svg.value
+    state_svg = console.state_svg.value
+    assert ">1, 3<" not in state_svg and ">1<" in state_svg  # the connect edge carries step 1 only

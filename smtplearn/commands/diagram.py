@@ -14,7 +14,7 @@ import sys
 from datetime import datetime, timezone
 
 from smtplearn.diagrams import DotNotFoundError, PngNotAvailableError, sequence_diagram, state_diagram
-from smtplearn.pair import Pair
+from smtplearn.transports.memory import Pair
 from smtplearn.protocol.errors import Error
 from smtplearn.protocol.states import State
 from smtplearn.transcript import Transcript

@@ -1,6 +1,6 @@
 """``python -m smtplearn serve``: a teaching SMTP server that narrates every session.
 
-Runs the threaded ``Server`` and prints each exchange as it happens, the way
+Runs the ``Server`` (one event loop for every connection) and prints each exchange as it happens, the way
 swaks prints a session (`` -> `` what the client sent, ``<-  `` the reply,
 ``<** `` a refusal), with the catalogue's explanation of every reply and the
 state the session moved to. A class connects with nc, telnet or swaks and
@@ -11,17 +11,20 @@ open session gets ``421`` and every message already answered with 250 is kept.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
 import time
+from collections import deque
+from collections.abc import Iterable
 from typing import TextIO
 
 from smtplearn.protocol.events import Closed, Event, Exchange, MessageAccepted
 from smtplearn.protocol.limits import Limits
 from smtplearn.render.text import NOTE_MARK, turn_lines
-from smtplearn.threaded_server import Server
 from smtplearn.transcript import Transcript, Turn
+from smtplearn.transports.server import DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, Server
 
 HELP = "run a teaching SMTP server that prints every session live, each reply explained"
 
@@ -33,6 +36,8 @@ with 500, as the RFC asks), but a bare LF never ends DATA.
 Ctrl-C stops the server: open sessions get 421, accepted messages are kept."""
 
 EXPLAIN_MARK = "      # "
+#: lines of narration waiting for the terminal; beyond that they are dropped and counted
+NARRATION_QUEUE = 10_000
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -48,6 +53,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--strict-line-ends", action="store_true",
                         help="refuse command lines that end with a bare LF (RFC 5321 §2.3.8) instead of "
                              "accepting them with a note (the classroom default, for nc without -C)")
+    parser.add_argument("--max-connections", type=int, default=DEFAULT_MAX_CONNECTIONS, metavar="N",
+                        help=f"clients served at once; one more gets 421 4.3.2 (default {DEFAULT_MAX_CONNECTIONS})")
+    parser.add_argument("--idle-timeout", type=float, default=DEFAULT_IDLE_TIMEOUT, metavar="SECONDS",
+                        help="close a silent client with 421 4.4.2 after this long "
+                             f"(default {DEFAULT_IDLE_TIMEOUT:g}: RFC 5321 §4.5.3.2.7 says at least 5 minutes)")
     parser.add_argument("--local-domain", dest="local_domains", action="append", metavar="D",
                         help="accept mail only for this domain (repeat for more); "
                              "others get 550 5.7.1 relaying denied. Default: accept any domain")
@@ -56,25 +66,91 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 class Narrator:
     """Prints a server's events as they happen, one session's lines never split by another's.
 
-    A view only (STYLE.md rule 9): it reads events and never changes them.
+    A view only (STYLE.md rule 9): it reads events and never changes them. Once
+    ``start()``-ed, the server's loop only puts lines in a bounded queue and a
+    printer thread writes them: a paused terminal or an unread pipe slows the
+    narration, never the sessions. When the queue is full, lines are dropped and
+    counted ("… 1,204 lines not shown …"). Without ``start()`` it prints at once.
     """
 
-    def __init__(self, out: TextIO = sys.stdout) -> None:
+    def __init__(self, out: TextIO = sys.stdout, capacity: int = NARRATION_QUEUE) -> None:
         self.out = out
-        self._lock = threading.Lock()  # sessions run in their own threads
+        self.capacity = capacity
+        self._lock = threading.Lock()
         # The server reports an accepted message *before* its 250 (it is stored
         # first); the narration tells it after the message text, where a reader expects it.
         self._held: dict[int, list[str]] = {}
+        self._queue: deque[str] = deque()
+        self._ready = threading.Condition(self._lock)
+        self.dropped = 0  # lines not shown since the last count was printed
+        self._printer: threading.Thread | None = None
+        self._closing = False
+        self.broken = False  # stdout closed (serve | head): keep serving, stop printing
 
     def __call__(self, transcript: Transcript, event: Event) -> None:
         label = f"[{transcript.title.split(' ')[0]}]"
+        key = id(transcript)
+        if isinstance(event, MessageAccepted):
+            self._held[key] = self.lines(event)
+            return
+        lines = self.lines(event) + self._held.pop(key, [])
+        self.say(*(f"{label} {line}" for line in lines))
+
+    def say(self, *lines: str) -> None:
+        """Print ``lines`` together (queued when started; never blocks the caller then)."""
+        if self._printer is None:
+            self._write(lines)
+            return
         with self._lock:
-            if isinstance(event, MessageAccepted):
-                self._held[id(transcript)] = self.lines(event)
+            if len(self._queue) + len(lines) > self.capacity:
+                self.dropped += len(lines)
                 return
-            lines = self.lines(event) + self._held.pop(id(transcript), [])
-            for line in lines:
-                print(f"{label} {line}", file=self.out, flush=True)
+            self._queue.extend(lines)
+            self._ready.notify()
+
+    def _write(self, lines: Iterable[str]) -> None:
+        """Write and flush; a closed output (``serve | head``) only stops the printing."""
+        if self.broken:
+            return
+        try:
+            self.out.write("\n".join(lines) + "\n")
+            self.out.flush()
+        except (OSError, ValueError):  # BrokenPipeError, or a closed file
+            self.broken = True
+
+    def start(self) -> Narrator:
+        self._printer = threading.Thread(target=self._print_lines, name="smtplearn-narrator",
+                                         daemon=True)
+        self._printer.start()
+        return self
+
+    def close(self, timeout: float = 1.0) -> bool:
+        """Print what is queued (for at most ``timeout`` s); False if the output is stuck."""
+        if self._printer is None:
+            return True
+        with self._lock:
+            self._closing = True
+            self._ready.notify()
+        self._printer.join(timeout)
+        return not self._printer.is_alive()
+
+    def _print_lines(self) -> None:
+        while True:
+            with self._lock:
+                while not self._queue and not self._closing:
+                    self._ready.wait()
+                batch = list(self._queue)
+                self._queue.clear()
+                dropped, self.dropped = self.dropped, 0
+                closing = self._closing
+            if dropped:
+                batch.insert(0, f"… {dropped:,} lines not shown (the output could not keep up) …")
+            if batch:
+                self._write(batch)
+            if closing:
+                with self._lock:
+                    if not self._queue:
+                        return
 
     @staticmethod
     def lines(event: Event) -> list[str]:
@@ -114,15 +190,18 @@ def run(args: argparse.Namespace) -> int:
     # the classroom deviation, by name: plain nc's bare-LF command lines are accepted and noted
     limits = Limits(bare_lf_commands=not args.strict_line_ends)
     server = Server(args.host, args.port, hostname=args.hostname, local_domains=args.local_domains,
-                    maildir=args.maildir, on_event=narrator, limits=limits)
+                    maildir=args.maildir, on_event=narrator, max_connections=args.max_connections,
+                    idle_timeout=args.idle_timeout, limits=limits,
+                    log=lambda text: narrator.say(f"[server] {text}"))
     try:
         server.start()
     except OSError as err:
         print(f"smtplearn serve: {err}", file=sys.stderr)
         return 1
-    print(banner(server), flush=True)
+    narrator.say(banner(server))
     if server.mailbox.maildir_path is not None:
-        print(f"Accepted messages are also stored in the Maildir {server.mailbox.maildir_path}\n", flush=True)
+        narrator.say(f"Accepted messages are also stored in the Maildir {server.mailbox.maildir_path}\n")
+    narrator.start()  # from here on only the narrator's thread writes to stdout
     # Ctrl-C (SIGINT) and `kill` (SIGTERM) only set a flag. A KeyboardInterrupt raised
     # inside a lock wait can break the lock, and a handler that takes a lock can
     # deadlock; a flag and a short sleep can do neither.
@@ -135,7 +214,13 @@ def run(args: argparse.Namespace) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        print("\nstopping: open sessions get 421 ...", flush=True)
+        narrator.say("", "stopping: open sessions get 421 ...")
         server.stop()
-    print(f"stopped. {len(server.mailbox)} message(s) accepted.", flush=True)
+    narrator.say(f"stopped. {server.mailbox.total} message(s) accepted.")
+    if not narrator.close(timeout=1.0):
+        # stdout is stuck (a paused terminal, an unread pipe): every accepted message is
+        # already stored, so leave now rather than hang in the interpreter's final flush
+        os._exit(0)
+    if narrator.broken:  # stdout was closed (serve | head): the final flush must not fail
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0

@@ -8,19 +8,22 @@ from __future__ import annotations
 
 import unicodedata
 
-def printable(text: str) -> str:
+def printable(text: str, keep: str = "") -> str:
     """``text`` with control characters shown as their Unicode "control pictures".
 
     Wire text may hold NUL, ESC or a bare CR (RFC 5321 §2.3.8 forbids them, which
     is exactly when a student wants to *see* them). XML cannot carry most of them
     at all, so a NUL becomes ␀ and a bare CR ␍ instead of breaking the picture.
+    Characters in ``keep`` (say "\n" for a many-line description) are left as they are.
     """
     if text.isprintable():
         return text
     out = []
     for char in text:
         code = ord(char)
-        if code < 0x20:
+        if char in keep:  # e.g. the line breaks of a long description
+            out.append(char)
+        elif code < 0x20:
             out.append(chr(0x2400 + code))
         elif code == 0x7F:
             out.append("\u2421")

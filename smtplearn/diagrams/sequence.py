@@ -29,6 +29,10 @@ HEAD_H = 30          # participant box height
 PAD = 10             # space between an arrow's end and its text
 MIN_GAP = 150        # narrowest distance between two lifelines
 TOP = 78             # title and legend above the participant boxes
+#: a notebook column with the file browser open is ~850 px: a diagram of three or more
+#: participants that would be wider lets its labels run past a lifeline instead of pushing
+#: the lifelines apart (each row has its own band, so labels still never overlap)
+FIT_WIDTH = 840
 
 
 @dataclass(frozen=True)
@@ -62,10 +66,13 @@ def block_width(lines: tuple[str, ...]) -> float:
     return max((text_width(line) for line in lines), default=0) * CHAR
 
 
-def _gaps(model: SequenceModel, heads: dict[str, float]) -> list[float]:
-    """Distance between neighbouring lifelines: wide enough for every label that spans them."""
+def _gaps(model: SequenceModel, heads: dict[str, float], *, fit_labels: bool = True) -> list[float]:
+    """Distance between neighbouring lifelines: wide enough for every label that spans them
+    (``fit_labels``), or only for the participant boxes."""
     names = list(model.participants)
     index = {name: i for i, name in enumerate(names)}
+    if not fit_labels:  # boxes 12 px apart: the labels may cross lifelines
+        return [max(MIN_GAP * 0.75, (heads[a] + heads[b]) / 2 + 12) for a, b in zip(names, names[1:])]
     gaps = [max(MIN_GAP, (heads[a] + heads[b]) / 2 + 24) for a, b in zip(names, names[1:])]
     spans: dict[tuple[int, int], float] = {}
     notes_right: dict[int, float] = {}
@@ -88,21 +95,31 @@ def _gaps(model: SequenceModel, heads: dict[str, float]) -> list[float]:
     return gaps
 
 
-def layout(model: SequenceModel, *, timings: bool = False) -> Layout:
+def _columns(model: SequenceModel, heads: dict[str, float], gutter: float,
+             gaps: list[float]) -> tuple[dict[str, float], float]:
+    """Each lifeline's x, and the right edge of everything drawn (boxes, labels, notes)."""
     names = list(model.participants)
-    heads = {name: max(110.0, text_width(name) * CHAR + 28) for name in names}
-    gutter = 46 + (88 if timings else 0)
-    gaps = _gaps(model, heads)
     x = gutter + 16 + heads[names[0]] / 2 if names else gutter
     columns = {}
     for i, name in enumerate(names):
         columns[name] = x
         if i < len(gaps):
             x += gaps[i]
-    last = names[-1] if names else ""
-    right_notes = max((block_width(r.lines) + 2 * PAD + 16 for r in model.rows
-                       if r.source == r.target == last), default=0)
-    right = x + max(heads.get(last, 0) / 2, right_notes) + 16
+    right = max((columns[n] + heads[n] / 2 for n in names), default=x)
+    for row in model.rows:  # a label starts just right of its arrow's left end (a note: its lifeline)
+        start = min(columns[row.source], columns[row.target]) + PAD
+        extra = 16 if row.source == row.target else 0
+        right = max(right, start + block_width(row.lines) + PAD + extra)
+    return columns, right + 16
+
+
+def layout(model: SequenceModel, *, timings: bool = False) -> Layout:
+    names = list(model.participants)
+    heads = {name: max(110.0, text_width(name) * CHAR + 28) for name in names}
+    gutter = 46 + (88 if timings else 0)
+    columns, right = _columns(model, heads, gutter, _gaps(model, heads))
+    if right > FIT_WIDTH and len(names) > 2:
+        columns, right = _columns(model, heads, gutter, _gaps(model, heads, fit_labels=False))
     has_states = any(r.state is not None for r in model.rows)
     states_x = right + 8 if has_states else None
     width = right + (112 if has_states else 0)
@@ -154,7 +171,7 @@ def dot_source(lay: Layout) -> str:
             out.append(f'  head{i}{where} [shape="box" style="rounded,filled" fillcolor="#f6f8fa" '
                        f'color="#57606a" pos="{x:.1f},{flip - y:.1f}!" width="{w / 72:.3f}" '
                        f'height="{HEAD_H / 72:.3f}" fixedsize="true" label=<<B>{escape(name)}</B>>];')
-        out.append(f'  head{i}top -> head{i}bottom [style="dashed" color="#8c959f" arrowhead="none"];')
+        out.append(f'  head{i}top -> head{i}bottom [style="dashed" color="#6e7781" arrowhead="none"];')
     for n, p in enumerate(lay.rows):
         row = p.row
         colour = arrow_colour(row)
@@ -167,7 +184,7 @@ def dot_source(lay: Layout) -> str:
         out.append(f'  a{n} -> b{n} [color="{colour}" style="{style}"];')
         if row.kind is RowKind.REPLY:
             continue
-        out.append(f'  n{n} [shape="plaintext" fontcolor="#8c959f" fontsize="10" label="{row.number}" '
+        out.append(f'  n{n} [shape="plaintext" fontcolor="#57606a" fontsize="10" label="{row.number}" '
                    f'pos="{lay.gutter - 8:.1f},{flip - p.y:.1f}!"];')
     out.append("}")
     return "\n".join(out) + "\n"
@@ -186,6 +203,9 @@ def sequence_diagram(transcript: Transcript, *, timings: bool = False, body_line
     if title is not None:
         model = SequenceModel(model.participants, model.rows, title)
     lay = layout(model, timings=timings)
+    who = " and ".join(model.participants)
     return Diagram(dot_source(lay), transcript.text(body_lines=body_lines),
                    svg_maker=lambda: svg_document(lay), engine="neato", neato_no_op=2,
-                   name=f"sequence diagram, {len(transcript.turns)} exchanges")
+                   name=f"sequence diagram, {len(transcript.turns)} exchanges",
+                   label=f"Sequence diagram: {model.title or 'SMTP conversation'}, "
+                         f"{len(transcript.turns)} exchanges between {who}")

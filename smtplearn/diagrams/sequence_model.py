@@ -82,7 +82,7 @@ def sequence_rows(transcript: Transcript, *, body_lines: int = 3, width: int = 7
                             number, entry.time, full=entry.text))
             continue
         client, server, sent = entry.client, entry.server, entry.sent
-        if entry.trigger is None:
+        if entry.is_greeting:
             rows.append(Row(RowKind.CONNECT, client, server, ("(connect)",), number, entry.time))
         elif entry.trigger is Signal.END_OF_DATA:
             rows.append(Row(RowKind.BODY, client, server, fit(entry.sent_lines(body_lines)), number, entry.time,

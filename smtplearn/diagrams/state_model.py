@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any, Union
 
@@ -22,11 +22,15 @@ from smtplearn.transcript import HasTranscript, Transcript, Turn
 #: the route a session took: its transcript, what holds one, or the states in order
 Route = Union[Transcript, HasTranscript, Sequence[Union[State, str]]]
 
+#: where the drawing starts: the connection is open, the server has not greeted yet; the
+#: table's CONNECT row (220 or 554) leads on from there
+FIRST_STATE = START_STATE
+
 
 class EdgeKind(enum.Enum):
     """What an edge of the state diagram stands for (each kind has its own style)."""
 
-    START = "start"        # the table's CONNECT row: connection opened, 220 or 554 greeting (§3.1)
+    START = "start"        # the TCP connection opens: START_STATE, before the greeting (§3.1)
     MOVE = "move"          # a trigger the table allows, moving (or keeping) the state
     ANYTIME = "anytime"    # §4.1.4 commands allowed in every state, never moving it
     CLOSE = "close"        # 421: the server closes the channel from any state (§3.8)
@@ -51,7 +55,7 @@ REPLY_CODES: Mapping[Trigger, Mapping[int, str | None]] = MappingProxyType({
     Verb.AUTH: {2: "235", 3: "334"},
     Signal.AUTH_RESPONSE: {2: "235", 3: "334", 5: "535/501"},
     Signal.END_OF_DATA: {2: "250", 5: "4xx/5xx"},
-    # the row's only move is the server's own 421 (§3.8), whatever was asked
+    # the row's only move is the server's own 421 (§3.8), whatever was asked: a 4xx, never a success
     Signal.CLOSE_421: {2: None, 5: "421"},
 })
 
@@ -105,15 +109,22 @@ class EdgeLine:
     triggers: tuple[Trigger | None, ...]
     reply: str
     kind: EdgeKind
+    #: on a folded edge: the states this line holds in (empty: every state of the edge)
+    states: tuple[State, ...] = ()
 
     @property
     def text(self) -> str:
         if self.kind is EdgeKind.REFUSAL and self.reply != "503":
-            return f"refused (syntax, policy) / {self.reply}"  # any command can be; a list is noise
+            # any command can be (an unknown one too: 500); a list is noise
+            return f"refused (unknown, syntax, policy) / {self.reply}"
+        if self.kind is EdgeKind.REFUSAL and len(self.states) > 1:
+            return f"out of sequence / {self.reply}"  # folded: the table is the list
         if self.kind is EdgeKind.ANYTIME:
             return " ".join(t.value for t in self.triggers if t is not None)  # replies vary
         if self.triggers == (Signal.CLOSE_421,):
             return self.reply  # "421" says it all
+        if self.kind is EdgeKind.START and not self.reply:
+            return "TCP connection"  # the greeting is the table's own CONNECT row
         names = ", ".join("connect" if t is None else t.value for t in self.triggers)
         return f"{names} / {self.reply}"
 
@@ -127,12 +138,25 @@ _KIND_ORDER = (EdgeKind.START, EdgeKind.MOVE, EdgeKind.ANYTIME, EdgeKind.CLOSE, 
 class StateEdge:
     """One arrow between two states (or a loop), carrying every label line that joins them."""
 
-    source: State | None  # None: the start marker, drawn for START_STATE (connected, not yet greeted)
-    target: State
+    source: State | None  # None: the start marker (no connection yet), or a folded edge
+    target: State | None  # None: a folded edge that leaves each state where it was
     lines: tuple[EdgeLine, ...]
     #: numbers of the path's steps that went this way (the transcript's # column)
     steps: tuple[int, ...] = ()
     path_only: bool = False  # a step nothing in the table explains
+    #: a folded edge: the same move from every one of these states, drawn once from an
+    #: "any state" box instead of one curve per state (QUIT, 421, NOOP/VRFY/EXPN/HELP)
+    group: tuple[State, ...] = ()
+
+    def leaves(self, state: State) -> bool:
+        """True when this edge starts at ``state`` (for a folded edge: ``state`` is in its group)."""
+        if self.group:
+            return any(state in (line.states or self.group) for line in self.lines)
+        return self.source is state
+
+    def arrives(self, before: State, after: State) -> bool:
+        """True when taking this edge from ``before`` ends in ``after``."""
+        return (after is before) if self.target is None else self.target is after
 
     @property
     def kind(self) -> EdgeKind:
@@ -145,9 +169,21 @@ class StateEdge:
         return tuple(t for line in self.lines for t in line.triggers)
 
     def label_lines(self) -> list[str]:
-        anytime = [line.text for line in self.lines if line.kind is EdgeKind.ANYTIME]
-        others = [line.text for line in self.lines if line.kind is not EdgeKind.ANYTIME]
-        return others + ([" ".join(anytime)] if anytime else [])
+        anytime = [line for line in self.lines if line.kind is EdgeKind.ANYTIME]
+        others = [line.text + self.exceptions(line) for line in self.lines if line.kind is not EdgeKind.ANYTIME]
+        if anytime:
+            others.append(" ".join(line.text for line in anytime) + self.exceptions(anytime[0]))
+        return others
+
+    def exceptions(self, line: EdgeLine) -> str:
+        """For a folded edge, where a line differs from the "any state" box's states:
+        " (also in DATA, AUTH)" for 421, " (not in MAIL)" for a line that holds in fewer."""
+        if not line.states:
+            return ""
+        extra = [s.name for s in line.states if s not in self.group]
+        missing = [s.name for s in self.group if s not in line.states]
+        return "".join(f" ({words} {', '.join(names)})" for words, names in
+                       (("also in", extra), ("not in", missing)) if names)
 
 
 @dataclass(frozen=True)
@@ -157,9 +193,14 @@ class StateGraph:
     current: State | None = None
 
 
+#: a step's trigger when the client sent a line with no verb the server knows (answered 500)
+UNKNOWN = "unknown command"
+
+
 @dataclass(frozen=True)
 class Step:
-    """One step of a session's route: ``trigger`` is "?" when only states were given."""
+    """One step of a session's route: ``trigger`` is "?" when only states were given,
+    None for the greeting, ``UNKNOWN`` for a line with no known verb."""
 
     number: int
     before: State
@@ -180,11 +221,19 @@ def path_steps(path: Route) -> list[Step]:
     (a Pair, a Client), or a plain list of states."""
     transcript = _transcript_of(path)
     if transcript is not None:
-        return [Step(n, e.before, e.after, e.trigger, e.reply.code)
+        return [Step(n, e.before, e.after, _trigger_of(e), e.reply.code)
                 for n, e in enumerate(transcript.entries, start=1) if isinstance(e, Turn)]
     assert isinstance(path, Sequence), f"a route is a Transcript, a Pair/Client or states, not {path!r}"
     states = [s if isinstance(s, State) else State[str(s).upper()] for s in path]
     return [Step(n, a, b) for n, (a, b) in enumerate(zip(states, states[1:]), start=1)]
+
+
+def _trigger_of(turn: Turn) -> Trigger | None | str:
+    """A turn's trigger; a line the server could not parse has none either, but it is not the
+    greeting: the greeting is the only turn where the client sent nothing."""
+    if turn.trigger is None and turn.sent:
+        return UNKNOWN
+    return turn.trigger
 
 
 def offered_in(path: Route) -> set[str] | None:
@@ -205,34 +254,86 @@ def _group(items: Iterable[tuple[Any, Any]]) -> dict[Any, list[Any]]:
     return groups
 
 
-def _edges_from_table(show_errors: bool, offered: Collection[str] | None = None) -> list[StateEdge]:
+#: a move the table has in this many states or more, that closes the session or leaves the
+#: state where it was (QUIT, 421, NOOP/VRFY/EXPN/HELP, a refused command), is drawn once from
+#: an "any state" box: one curve per state crossed the whole picture
+FOLD_MIN = 3
+
+_Move = tuple[tuple[State | None, State], tuple[EdgeKind, Trigger | None, str]]
+
+
+def _edges_from_table(show_errors: bool, offered: Collection[str] | None = None,
+                      fold: bool = True) -> list[StateEdge]:
     """One arrow per (source, target), refusals apart: a loop carries its state's own
-    moves and the any-time commands; QUIT's arrow into CLOSED carries 421 too. The
-    start marker stands for ``START_STATE``: its arrows are the table's CONNECT row."""
+    moves and the any-time commands; QUIT's arrow into CLOSED carries 421 too.
+    With ``fold``, the moves many states share are folded into one edge each (``_fold``)."""
     anytime = set(anytime_triggers())
-    moves: list[tuple[tuple[State | None, State], tuple[EdgeKind, Trigger | None, str]]] = []
+    # §3.1: the connection, answered by the greeting -- unless the table has the greeting as a
+    # row of its own (a CONNECT signal), which then draws the 220 (and a 554) itself
+    greeting_row = any(getattr(t, "name", "") == "CONNECT" for t in TRANSITIONS[FIRST_STATE])
+    moves: list[_Move] = [((None, FIRST_STATE), (EdgeKind.START, None, "" if greeting_row else "220"))]
     table = [m for m in table_moves() if _is_offered(m[1], offered)]
     reachable = _reachable(table)
     for state, trigger, reply_class, target in table:
         if state not in reachable:
             continue
         kind = (EdgeKind.CLOSE if trigger is Signal.CLOSE_421 else
-                EdgeKind.START if trigger is Signal.CONNECT else
                 EdgeKind.ANYTIME if trigger in anytime else EdgeKind.MOVE)
         reply = "" if kind is EdgeKind.ANYTIME else reply_code(trigger, reply_class) or ""
-        source = None if state is START_STATE else state
-        moves.append(((source, target), (kind, trigger, reply)))
-    edges = [_edge(key, values) for key, values in _group(moves).items()]
+        moves.append(((state, target), (kind, trigger, reply)))
+    refusals: list[_Move] = []
     if show_errors:
         refusals = [(key, value) for key, value in _refusals()
                     if key[0] in reachable and _is_offered(value[1], offered)]
-        edges += [_edge(key, values) for key, values in _group(refusals).items()]
-    return edges
+    edges = []
+    for group in (moves, refusals):
+        folded, rest = _fold(group) if fold else ([], group)
+        edges += [_edge(key, values) for key, values in _group(rest).items()] + folded
+    # one "any state" box stands for the states most folded lines share; a line that holds
+    # in more or fewer says so (421: "also in DATA, AUTH")
+    weight: dict[tuple[State, ...], int] = {}
+    for line in (line for e in edges if e.group for line in e.lines):
+        weight[line.states] = weight.get(line.states, 0) + len(line.triggers)
+    universe = max(weight, key=lambda states: (weight[states], -len(states)), default=())
+    return [replace(e, group=universe) if e.group else e for e in edges]
+
+
+def _fold_key(move: _Move) -> tuple[EdgeKind, Trigger | None, str, State | None]:
+    """What makes two states' moves "the same move": kind, trigger, reply and where it
+    leads (None: it stays). Refusals for syntax or policy read alike whatever the command."""
+    (source, target), (kind, trigger, reply) = move
+    # a refusal reads alike whatever the command: 503 "not listed here", or 4xx/5xx
+    generic = kind is EdgeKind.REFUSAL
+    return kind, None if generic else trigger, reply, None if target is source else target
+
+
+def _fold(moves: list[_Move]) -> tuple[list[StateEdge], list[_Move]]:
+    """Split ``moves`` into folded edges (one per destination; one line per move with the
+    states it holds in) and the moves drawn state by state."""
+    sources = _group((_fold_key(m), m[0][0]) for m in moves if m[0][0] is not None)
+    foldable = {key for key, found in sources.items()
+                if len(set(found)) >= FOLD_MIN and (key[3] is None or not TRANSITIONS[key[3]])}
+    rest = [m for m in moves if m[0][0] is None or _fold_key(m) not in foldable]
+    by_target = _group((key[3], key) for key in sources if key in foldable)
+    edges = []
+    for target, keys in by_target.items():
+        lines: dict[tuple[EdgeKind, str, tuple[State, ...]], list[Trigger | None]] = {}
+        for key in keys:
+            states = tuple(s for s in State if s in sources[key])
+            triggers = lines.setdefault((key[0], key[2], states), [])
+            for m in moves:
+                if _fold_key(m) == key and m[1][1] not in triggers:
+                    triggers.append(m[1][1])
+        group = tuple(s for s in State if any(s in states for _, _, states in lines))
+        edge_lines = tuple(EdgeLine(tuple(ts), reply, kind, states)
+                           for (kind, reply, states), ts in lines.items())
+        edges.append(StateEdge(None, target, edge_lines, group=group))
+    return edges, rest
 
 
 def _reachable(moves: Sequence[tuple[State, Trigger, int, State]]) -> set[State]:
     """The states a session can get to from the start along ``moves``."""
-    seen, frontier = {START_STATE}, [START_STATE]
+    seen, frontier = {FIRST_STATE}, [FIRST_STATE]
     while frontier:
         frontier = [t for s, _, _, t in moves if s in frontier and t not in seen]
         seen.update(frontier)
@@ -242,7 +343,7 @@ def _reachable(moves: Sequence[tuple[State, Trigger, int, State]]) -> set[State]
 def _edge(key: tuple[State | None, State], values: list[tuple[EdgeKind, Trigger | None, str]]) -> StateEdge:
     # one trigger answered 250 or 5xx with the same target reads "X / 250 or 4xx/5xx"
     by_trigger = _group(((kind, t), reply) for kind, t, reply in values)
-    by_reply = _group(((kind, " or ".join(replies)), t) for (kind, t), replies in by_trigger.items())
+    by_reply = _group(((kind, " or ".join(dict.fromkeys(replies))), t) for (kind, t), replies in by_trigger.items())
     lines = tuple(EdgeLine(tuple(ts), reply, kind) for (kind, reply), ts in by_reply.items())
     return StateEdge(key[0], key[1], lines)
 
@@ -281,7 +382,7 @@ def state_graph(current: State | str | None = None, path: Route | None = None, s
     edges = _edges_from_table(show_errors, offered)
     if path is not None:
         edges = _overlay(edges, path_steps(path))
-    shown = {State.CLOSED, *(e.target for e in edges)}
+    shown = {State.CLOSED, *(e.target for e in edges if e.target is not None)}
     nodes = tuple(StateNode(s, WHERE[s], current=s is current, final=not TRANSITIONS[s])
                   for s in State if s in shown or s is current)
     return StateGraph(nodes, tuple(edges), current)
@@ -296,21 +397,36 @@ def _find_edge(edges: Sequence[StateEdge], step: Step) -> int | None:
     """Index of the table edge ``step`` went along, or None (nothing in the table explains it)."""
     def match(i: int) -> bool:
         e = edges[i]
-        if step.trigger is None:  # the greeting: an arrow of the start marker (the CONNECT row)
-            return e.source is None and e.target is step.after
-        if e.source is not step.before or e.target is not step.after:
+        if step.trigger is None:  # the greeting: the start arrow, or the table's own CONNECT row
+            return e.target is step.after and (e.kind is EdgeKind.START or any(
+                getattr(t, "name", "") == "CONNECT" for t in e.triggers))
+        if e.source is None and not e.group or not e.leaves(step.before) or not e.arrives(step.before, step.after):
             return False
         if step.code == 421:
             return Signal.CLOSE_421 in e.triggers
         if step.trigger == "?":
             return e.kind is not EdgeKind.REFUSAL
         if e.kind is EdgeKind.REFUSAL:
-            return step.before is step.after and step.trigger in e.triggers
+            return step.before is step.after and _refused_on(e, step)
         return step.trigger in e.triggers and _leads(step)
     found = [i for i in range(len(edges)) if match(i)]
     # only states known: prefer a real move over an any-time loop or a 421
     found.sort(key=lambda i: _KIND_ORDER.index(edges[i].kind))
     return found[0] if found else None
+
+
+def _refused_on(edge: StateEdge, step: Step) -> bool:
+    """True when ``edge`` has the refusal line for ``step``: 503 for a command the table does
+    not list in that state (§4.1.4), the "refused (unknown, syntax, policy)" line for the rest
+    (an unknown command's 500, a 501, a policy 550)."""
+    out_of_sequence = step.code == 503 and step.trigger not in TRANSITIONS[step.before]
+    for line in edge.lines:
+        if line.reply == "503":
+            if out_of_sequence and step.trigger in line.triggers:
+                return True
+        elif not out_of_sequence and (not line.states or step.before in line.states):
+            return True
+    return False
 
 
 def _leads(step: Step) -> bool:
@@ -340,7 +456,8 @@ def _overlay(edges: list[StateEdge], steps: Sequence[Step]) -> list[StateEdge]:
         elif step.before is not step.after:
             extra.setdefault((step.before, step.after), []).append(step.number)
         # else: a refused command with show_errors off: the state did not move
-    out = [StateEdge(e.source, e.target, e.lines, tuple(numbers.get(i, ()))) for i, e in enumerate(edges)]
+    out = [StateEdge(e.source, e.target, e.lines, tuple(numbers.get(i, ())), group=e.group)
+           for i, e in enumerate(edges)]
     out += [StateEdge(a, b, (), tuple(n), path_only=True) for (a, b), n in extra.items()]
     return out
 

@@ -20,8 +20,11 @@ from smtplearn.render.html import REPLY_CLASSES, reply_colour
 MONO = "ui-monospace, SFMono-Regular, Menlo, Consolas, 'DejaVu Sans Mono', 'Liberation Mono', monospace"
 SANS = "-apple-system, 'Segoe UI', Helvetica, Arial, 'DejaVu Sans', sans-serif"
 INK = "#24292f"
-GREY = "#6e7781"
+GREY = "#57606a"   # secondary text: 6.0:1 on the band shade (WCAG AA)
+FAINT = "#6e7781"  # lifelines, connect and note arrows: 4.3:1 (non-text needs 3:1)
 BAND = "#f6f8fa"
+#: the widest a character of the 11 px sans-serif legend gets (an "m" or "w"; "command" is ~50 px)
+LEGEND_CHAR = 7.0
 
 
 def reply_class(row: Row) -> int | None:
@@ -32,7 +35,7 @@ def arrow_colour(row: Row) -> str:
     if row.kind is RowKind.REPLY and row.code is not None:
         return reply_colour(row.code)
     if row.kind in (RowKind.NOTE, RowKind.CONNECT):
-        return "#8c959f"
+        return FAINT
     return INK
 
 
@@ -82,7 +85,7 @@ def _row(p: Placed, lay: Layout) -> list[str]:
     if p.x1 != p.x2:
         out.append(_arrow(p, colour, row.kind in (RowKind.NOTE, RowKind.CONNECT)))
     if row.kind is not RowKind.REPLY or row.code is None:
-        out.append(_t(lay.gutter - 8, p.y + 4, str(row.number), fill="#8c959f", text_anchor="end",
+        out.append(_t(lay.gutter - 8, p.y + 4, str(row.number), fill=GREY, text_anchor="end",
                       font_size="10"))
     if lay.timings:
         when = f"{row.time * 1000:.1f} ms" if row.kind is not RowKind.REPLY else (
@@ -124,7 +127,7 @@ def _legend(lay: Layout) -> list[str]:
         out.append(f'<line x1="{x:.1f}" y1="{y:.1f}" x2="{x + 22:.1f}" y2="{y:.1f}" stroke="{colour}" '
                    f'stroke-width="2.4"/>')
         out.append(_t(x + 28, y + 4, label, fill=INK, font_family=SANS, font_size="11"))
-        x += 42 + len(label) * 5.2
+        x += 28 + len(label) * LEGEND_CHAR + 18  # an entry never reaches the next one's line
     if lay.states_x is not None:
         out.append(_t(lay.states_x, TOP + HEAD_H / 2 + 4, "server state", fill=GREY, font_family=SANS,
                       font_size="11"))
@@ -136,11 +139,9 @@ def _legend(lay: Layout) -> list[str]:
 def svg_document(lay: Layout) -> str:
     """The whole picture as one standalone SVG document."""
     title = lay.model.title or "SMTP conversation"
-    turns = len({p.row.number for p in lay.rows if p.row.kind is RowKind.REPLY})
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{lay.width:.0f}" height="{lay.height:.0f}" '
            f'viewBox="0 0 {lay.width:.0f} {lay.height:.0f}" font-family="{MONO}" font-size="{FONT_SIZE}" '
            f'style="white-space:pre" xml:space="preserve" class="smtplearn-sequence">',
-           f"<title>{escape(title)}: sequence diagram, {turns} exchanges</title>",
            '<rect width="100%" height="100%" fill="#ffffff"/>',
            _t(16, 26, title, fill=INK, font_family=SANS, font_size="15", font_weight="bold")]
     out += _legend(lay)
@@ -155,7 +156,7 @@ def svg_document(lay: Layout) -> str:
                        f'fill="{BAND}"/>')
     for x in lay.columns.values():
         out.append(f'<line x1="{x:.1f}" y1="{TOP + HEAD_H:.1f}" x2="{x:.1f}" y2="{lay.body_bottom:.1f}" '
-                   f'stroke="#8c959f" stroke-width="1" stroke-dasharray="4 4"/>')
+                   f'stroke="{FAINT}" stroke-width="1" stroke-dasharray="4 4"/>')
     out += _heads(lay, TOP)
     for p in lay.rows:
         out += _row(p, lay)

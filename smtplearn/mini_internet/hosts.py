@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from smtplearn.mailbox import Mailbox
+from smtplearn.transports.mailbox import Mailbox
 from smtplearn.mx.names import domain_of
 from smtplearn.protocol.catalogue import reply
 from smtplearn.protocol.errors import UsageError

@@ -19,13 +19,13 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from smtplearn.conversation import DEFAULT_CLIENT_NAME
-from smtplearn.mailbox import Mailbox
+from smtplearn.transports.mailbox import Mailbox
 from smtplearn.delivery.mta import deliver
 from smtplearn.delivery.report import DeliveryReport
 from smtplearn.mini_internet.classroom import DOMAINS as CLASSROOM_DOMAINS, HOSTS as CLASSROOM_HOSTS
 from smtplearn.mini_internet.hosts import Behaviour, MiniHost
 from smtplearn.mx.lookup import MXResult, lookup_mx
-from smtplearn.pair import Pair
+from smtplearn.transports.memory import Pair
 from smtplearn.protocol.errors import NotFoundError, UsageError
 from smtplearn.render.html import html_table
 

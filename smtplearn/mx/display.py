@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from smtplearn.diagrams.diagram import Diagram
 from smtplearn.render.html import html_table, reply_colour
+
+#: a host or MX that takes no mail: the colour of a 5xx reply
+REFUSED = reply_colour(500)
 
 if TYPE_CHECKING:  # the values it shows (lookup.py imports this module to show them)
     from smtplearn.mx.lookup import MXHost, MXResult
@@ -124,16 +127,16 @@ def render_graph(result: MXResult) -> Diagram:
                                          "fontname": "Helvetica"},
                              node_attr={"fontname": "Helvetica", "fontsize": "11"},
                              edge_attr={"fontname": "Helvetica", "fontsize": "10"})
-    graph.node("domain", esc(result.unicode_domain), shape="box", style="rounded,filled", fillcolor="lightgrey")
+    graph.node("domain", esc(result.unicode_domain), shape="box", style="rounded,filled", fillcolor="#eaeef2")
     origin = "domain"
     if result.followed_cname:
         graph.node("canonical", esc(result.canonical_name), shape="box", style="rounded")
         graph.edge("domain", "canonical", label="CNAME", style="dashed")
         origin = "canonical"
     if result.null_mx:
-        graph.node("null", "MX 0 .\\nnull MX: accepts no mail", shape="octagon", color="red", fontcolor="red")
-        graph.edge(origin, "null", label="MX 0 .", color="red")
-        return Diagram(graph.source, render_text(result), name="MX diagram")
+        graph.node("null", "MX 0 .\\nnull MX: accepts no mail", shape="octagon", color=REFUSED, fontcolor=REFUSED)
+        graph.edge(origin, "null", label="MX 0 .", color=REFUSED)
+        return _diagram(graph, result)
     for position, host in enumerate(result.hosts, 1):
         node = f"host{position}"
         label = esc(host.unicode_name) + (f"\\n{esc(host.name)}" if host.unicode_name != host.name else "")
@@ -147,6 +150,13 @@ def render_graph(result: MXResult) -> Diagram:
             graph.node(f"{node}_{index}", esc(address), shape="ellipse")
             graph.edge(node, f"{node}_{index}", label="A" if address in host.ipv4 else "AAAA")
         if not host.addresses:
-            graph.node(f"{node}_none", "no address", shape="plaintext", fontcolor="red")
-            graph.edge(node, f"{node}_none", style="dotted", color="red")
-    return Diagram(graph.source, render_text(result), name="MX diagram")
+            graph.node(f"{node}_none", "no address", shape="plaintext", fontcolor=REFUSED)  # WCAG AA: 5.4:1
+            graph.edge(node, f"{node}_none", style="dotted", color=REFUSED)
+    return _diagram(graph, result)
+
+
+def _diagram(graph: Any, result: MXResult) -> Diagram:
+    """The graph as a ``Diagram`` like every picture of the package (it fits its column and
+    says what it shows to a screen reader)."""
+    return Diagram(graph.source, render_text(result), name="MX graph",
+                   label=f"MX graph of {result.unicode_domain}: {summary(result)}")

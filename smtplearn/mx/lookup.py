@@ -103,7 +103,8 @@ class MXResult:
         return render_html(self)
 
     def graph(self) -> Diagram:
-        """domain → MX hosts (labelled with preference) → addresses, drawn by graphviz."""
+        """domain → MX hosts (labelled with preference) → addresses: a ``Diagram`` like every
+        picture of the package, drawn by graphviz."""
         return render_graph(self)
 
 

@@ -304,6 +304,9 @@ _ENTRIES: dict[str, Entry] = {
     "temporary_failure": Entry(451, "4.3.0", "Temporary local problem, please try again later",
                                "RFC 5321 §4.2.3",
                                "Something failed on the server for now; the sender keeps the message and retries."),
+    "storage_full": Entry(452, "4.3.1", "Insufficient system storage, please try again later",
+                          "RFC 5321 §4.2.3; RFC 3463 X.3.1",
+                          "The server's disk is full for now; the sender keeps the message and retries."),
     "message_refused": Entry(554, "5.6.0", "Message refused: {detail}", "RFC 5321 §4.2.5",
                              "The server refuses this message for good; the sender keeps responsibility for "
                              "it and returns it to the reverse-path (a bounce)."),

@@ -22,10 +22,10 @@ from typing import Any
 import ipywidgets as widgets
 
 from smtplearn.conversation import Conversation
-from smtplearn.pair import Pair
+from smtplearn.transports.memory import Pair
 from smtplearn.protocol import Command, ProtocolError, Reply, State, Verb, WrongTypeError
 from smtplearn.protocol.states import WHERE
-from smtplearn.widgets._views import STYLE, diagram_panel, message_view, reply_view
+from smtplearn.widgets._views import STYLE, diagram_panel, message_view, picture_layout, pictures, reply_view
 
 #: the buttons, in the order a session usually meets them (RFC 5321 §4.1.1)
 BUTTONS: tuple[Verb, ...] = (Verb.HELO, Verb.EHLO, Verb.MAIL, Verb.RCPT, Verb.DATA,
@@ -101,10 +101,11 @@ class Console(widgets.VBox):
         self.state_label.add_class("smtplearn-state")
         self.reply = widgets.HTML()
         self.reply.add_class("smtplearn-reply-box")
-        # the state machine is a wide picture, the conversation a tall one: share the width 3:2
-        self.state_svg = widgets.HTML(layout=widgets.Layout(flex="3 1 0%", min_width="0"))
+        # side by side only where both fit at a readable size (each at least 600 px);
+        # in a notebook column they stack, each as wide as the column
+        self.state_svg = widgets.HTML(layout=picture_layout())
         self.state_svg.add_class("smtplearn-state-diagram-box")
-        self.sequence_svg = widgets.HTML(layout=widgets.Layout(flex="2 1 0%", min_width="0"))
+        self.sequence_svg = widgets.HTML(layout=picture_layout())
         self.sequence_svg.add_class("smtplearn-sequence-diagram-box")
         self.transcript_view = widgets.HTML()
         transcript_box = widgets.Accordion(children=[self.transcript_view], titles=("Transcript (table)",))
@@ -118,7 +119,7 @@ class Console(widgets.VBox):
             widgets.HBox(list(self.buttons.values()), layout=widgets.Layout(flex_flow="row wrap")),
             widgets.HBox([self.raw, self.send_button]),
             self.reply,
-            widgets.HBox([self.state_svg, self.sequence_svg]),
+            pictures(self.state_svg, self.sequence_svg),
             transcript_box,
         ])
         self.add_class("smtplearn-widget")

@@ -26,7 +26,7 @@ from smtplearn.mx.errors import MXLookupError
 from smtplearn.mx.lookup import MXResult, Resolves, lookup_mx
 from smtplearn.mx.resolver import describe_resolver, make_resolver
 from smtplearn.protocol.errors import UsageError
-from smtplearn.widgets._views import STYLE, diagram_panel
+from smtplearn.widgets._views import STYLE, diagram_panel, pictures
 
 #: what a lookup gives: the result, or the error that says what went wrong and what to do
 Outcome = MXResult | MXLookupError | ValueError
@@ -68,9 +68,11 @@ class MXExplorer(widgets.VBox):
         self.button.on_click(lambda _: self.start())
         self.status = widgets.HTML()
         self.status.add_class("smtplearn-mx-status")
-        self.table = widgets.HTML(layout=widgets.Layout(width="55%"))
+        # the table keeps its own width (it never slides under the graph); the graph takes
+        # the rest of the row, or a row of its own in a narrow column
+        self.table = widgets.HTML(layout=widgets.Layout(flex="0 1 auto", max_width="100%", overflow="auto"))
         self.table.add_class("smtplearn-mx-table")
-        self.graph = widgets.HTML(layout=widgets.Layout(width="45%"))
+        self.graph = widgets.HTML(layout=widgets.Layout(flex="1 1 360px", min_width="0"))
         self.graph.add_class("smtplearn-mx-graph")
         where = ("asking " + describe_resolver(resolver) if resolver is not None
                  else "asking the DNS server SMTPLEARN_NAMESERVER names, or your computer's resolver")
@@ -78,7 +80,7 @@ class MXExplorer(widgets.VBox):
             widgets.HTML(f'{STYLE}<span class="smtplearn-title">MX explorer</span> '
                          f'<span class="smtplearn-hint">{escape(where)}</span>'),
             widgets.HBox([self.domain, self.button, self.status], layout=widgets.Layout(align_items="center")),
-            widgets.HBox([self.table, self.graph]),
+            pictures(self.table, self.graph),
         ])
         self.add_class("smtplearn-widget")
         self.add_class("smtplearn-mx-explorer")

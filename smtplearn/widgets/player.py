@@ -13,6 +13,8 @@ only when ``Player`` is first used.
 
 from __future__ import annotations
 
+import threading
+import time
 from html import escape
 from typing import Any
 
@@ -21,16 +23,20 @@ import ipywidgets as widgets
 from smtplearn.diagrams import Diagram, state_diagram
 from smtplearn.protocol import State, UsageError, WrongTypeError
 from smtplearn.transcript import HasTranscript, Transcript, Turn
-from smtplearn.widgets._views import STYLE, diagram_panel, reply_view
+from smtplearn.widgets._views import STYLE, diagram_panel, picture_layout, pictures, reply_view
 
 
 def _sent_text(turn: Turn) -> str | None:
     """What the client sent in ``turn``, as one line to show (None: the greeting)."""
-    return " ".join(turn.sent_lines(body_lines=0)) if turn.trigger is not None else None
+    return None if turn.is_greeting else " ".join(turn.sent_lines(body_lines=0))
+
+
+#: seconds between two steps when the player plays by itself
+PLAY_INTERVAL = 1.5
 
 
 class Player(widgets.VBox):
-    """Step through ``transcript`` (or a Pair/Client's transcript) with previous/next and a slider.
+    """Step through ``transcript`` (or a Pair/Client's transcript) with previous/next and a step box.
 
     >>> from smtplearn import Pair
     >>> pair = Pair(); _ = pair.ehlo(); _ = pair.quit()
@@ -51,35 +57,40 @@ class Player(widgets.VBox):
         self.next = widgets.Button(description="next", icon="step-forward",
                                    tooltip="one exchange on", layout=widgets.Layout(width="auto"))
         self.next.add_class("smtplearn-next")
-        self.slider = widgets.IntSlider(value=1, min=1, max=1, description="step",
-                                        continuous_update=True, layout=widgets.Layout(width="45%"))
-        self.slider.add_class("smtplearn-slider")
-        self.play = widgets.Play(value=1, min=1, max=1, interval=1500,
-                                 tooltip="play the conversation, one exchange every 1.5 s")
-        widgets.jslink((self.play, "value"), (self.slider, "value"))
+        # a labelled number box, not a slider or a Play widget: their handles and icon-only
+        # buttons have no accessible name (axe-core: serious), and a box takes a typed step
+        self.step_box = widgets.BoundedIntText(value=1, min=1, max=1, description="step",
+                                               layout=widgets.Layout(width="160px"),
+                                               style={"description_width": "40px"})
+        self.step_box.add_class("smtplearn-step-box")
+        self.play = widgets.ToggleButton(description="play", icon="play", layout=widgets.Layout(width="auto"),
+                                         tooltip=f"play the conversation, one exchange every {PLAY_INTERVAL:g} s")
+        self.play.add_class("smtplearn-play")
+        self.play.observe(lambda change: self._start_playing() if change["new"] else None, names="value")
+        self._player: threading.Thread | None = None
         self.step_label = widgets.HTML()
         self.step_label.add_class("smtplearn-step")
         self.state_label = widgets.HTML()
         self.state_label.add_class("smtplearn-state")
         self.exchange_view = widgets.HTML()
         self.exchange_view.add_class("smtplearn-reply-box")
-        self.state_svg = widgets.HTML(layout=widgets.Layout(width="50%"))
+        self.state_svg = widgets.HTML(layout=picture_layout())
         self.state_svg.add_class("smtplearn-state-diagram-box")
-        self.sequence_svg = widgets.HTML(layout=widgets.Layout(width="50%"))
+        self.sequence_svg = widgets.HTML(layout=picture_layout())
         self.sequence_svg.add_class("smtplearn-sequence-diagram-box")
         self.transcript_view = widgets.HTML()
         self.transcript_view.add_class("smtplearn-transcript")
         self.previous.on_click(lambda _: self.show(self.step - 1))
         self.next.on_click(lambda _: self.show(self.step + 1))
-        self.slider.observe(lambda change: self.show(change["new"]), names="value")
+        self.step_box.observe(lambda change: self.show(change["new"]), names="value")
         title = escape(transcript.title or "SMTP conversation")
         super().__init__(children=[
             widgets.HBox([widgets.HTML(f'{STYLE}<span class="smtplearn-title">{title}</span>'),
                           self.state_label], layout=widgets.Layout(justify_content="space-between")),
-            widgets.HBox([self.previous, self.next, self.play, self.slider, self.step_label],
+            widgets.HBox([self.previous, self.next, self.play, self.step_box, self.step_label],
                          layout=widgets.Layout(align_items="center")),
             self.exchange_view,
-            widgets.HBox([self.state_svg, self.sequence_svg]),
+            pictures(self.state_svg, self.sequence_svg),
             self.transcript_view,
         ])
         self.add_class("smtplearn-widget")
@@ -97,7 +108,7 @@ class Player(widgets.VBox):
     @property
     def step(self) -> int:
         """The step shown now: 1 is the first exchange (usually the 220 greeting)."""
-        return self.slider.value
+        return self.step_box.value
 
     @property
     def state(self) -> State:
@@ -110,14 +121,14 @@ class Player(widgets.VBox):
         if not count:
             raise UsageError("this transcript has no exchanges yet: run a conversation first, "
                              "e.g. pair.send_mail(...), then make the Player")
-        self.slider.max = self.play.max = count
+        self.step_box.max = count
         self.show(self.step if step is None else step)
 
     def show(self, step: int) -> None:
         """Show exchange number ``step`` (clamped to 1..number of exchanges)."""
         step = max(1, min(step, len(self.turns)))
-        if self.slider.value != step:
-            self.slider.value = step  # its observer calls show() again with the same step
+        if self.step_box.value != step:
+            self.step_box.value = step  # its observer calls show() again with the same step
             return
         turn = self.turns[step - 1]
         partial = self._until(turn)
@@ -129,6 +140,24 @@ class Player(widgets.VBox):
         self.state_svg.value, self.sequence_svg.value = self._draw(step, turn, partial)
         self.transcript_view.value = (f'<details><summary>transcript up to exchange {step}</summary>'
                                       f'{partial._repr_html_()}</details>')
+
+    def _start_playing(self) -> None:
+        """What the play button does: one step every PLAY_INTERVAL s in a worker thread, until
+        the last step or until the button is pressed again (bounded by the number of steps)."""
+        if self._player is not None and self._player.is_alive():
+            return
+        if self.step == len(self.turns):
+            self.show(1)  # play again from the start
+        self._player = threading.Thread(target=self._play, name="smtplearn-player", daemon=True)
+        self._player.start()
+
+    def _play(self) -> None:
+        for _ in range(len(self.turns)):
+            time.sleep(PLAY_INTERVAL)
+            if not self.play.value or self.step >= len(self.turns):
+                break
+            self.show(self.step + 1)
+        self.play.value = False
 
     def _until(self, turn: Turn) -> Transcript:
         """The transcript up to and including ``turn`` (notes before it included)."""

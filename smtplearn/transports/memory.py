@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from smtplearn.conversation import DEFAULT_CLIENT_NAME, Conversation
-from smtplearn.mailbox import Mailbox
+from smtplearn.transports.mailbox import Mailbox
 from smtplearn.protocol import (Handler, Limits, LocalDelivery, LocalProtocolError, MessageAccepted, ServerSession,
                                 State)
 
