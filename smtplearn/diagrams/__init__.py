@@ -9,7 +9,7 @@ when a picture is rendered.
 """
 
 from smtplearn.diagrams.diagram import Diagram, DotNotFoundError, PngNotAvailableError
-from smtplearn.diagrams.sequence import sequence_diagram
+from smtplearn.diagrams.sequence_diagram import sequence_diagram
 from smtplearn.diagrams.state import state_diagram
 
 __all__ = ["Diagram", "DotNotFoundError", "PngNotAvailableError", "sequence_diagram", "state_diagram"]
