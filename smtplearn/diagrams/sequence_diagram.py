@@ -14,6 +14,7 @@ from smtplearn.diagrams.diagram import Diagram
 from smtplearn.diagrams.sequence import HEAD_H, LINE, PAD, TOP, Layout, block_width, layout
 from smtplearn.diagrams.sequence_model import RowKind, SequenceModel, sequence_rows
 from smtplearn.diagrams.svg import arrow_colour, svg_document, text_colour
+from smtplearn.render.html import PALETTE
 from smtplearn.transcript import Transcript
 
 
@@ -39,10 +40,10 @@ def dot_source(lay: Layout) -> str:
     for i, (name, x) in enumerate(lay.columns.items()):
         w = lay.heads[name]
         for where, y in (("top", TOP + HEAD_H / 2), ("bottom", lay.body_bottom + HEAD_H / 2)):
-            out.append(f'  head{i}{where} [shape="box" style="rounded,filled" fillcolor="#f6f8fa" '
-                       f'color="#57606a" pos="{x:.1f},{flip - y:.1f}!" width="{w / 72:.3f}" '
+            out.append(f'  head{i}{where} [shape="box" style="rounded,filled" fillcolor="{PALETTE.band}" '
+                       f'color="{PALETTE.muted}" pos="{x:.1f},{flip - y:.1f}!" width="{w / 72:.3f}" '
                        f'height="{HEAD_H / 72:.3f}" fixedsize="true" label=<<B>{escape(name)}</B>>];')
-        out.append(f'  head{i}top -> head{i}bottom [style="dashed" color="#6e7781" arrowhead="none"];')
+        out.append(f'  head{i}top -> head{i}bottom [style="dashed" color="{PALETTE.grey}" arrowhead="none"];')
     for n, p in enumerate(lay.rows):
         row = p.row
         colour = arrow_colour(row)
@@ -55,7 +56,7 @@ def dot_source(lay: Layout) -> str:
         out.append(f'  a{n} -> b{n} [color="{colour}" style="{style}"];')
         if row.kind is RowKind.REPLY:
             continue
-        out.append(f'  n{n} [shape="plaintext" fontcolor="#57606a" fontsize="10" label="{row.number}" '
+        out.append(f'  n{n} [shape="plaintext" fontcolor="{PALETTE.muted}" fontsize="10" label="{row.number}" '
                    f'pos="{lay.gutter - 8:.1f},{flip - p.y:.1f}!"];')
     out.append("}")
     return "\n".join(out) + "\n"

@@ -19,15 +19,15 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from smtplearn.conversation import DEFAULT_CLIENT_NAME
-from smtplearn.transports.mailbox import Mailbox
 from smtplearn.delivery.mta import deliver
 from smtplearn.delivery.report import DeliveryReport
 from smtplearn.mini_internet.classroom import DOMAINS as CLASSROOM_DOMAINS, HOSTS as CLASSROOM_HOSTS
 from smtplearn.mini_internet.hosts import Behaviour, MiniHost
 from smtplearn.mx.lookup import MXResult, lookup_mx
-from smtplearn.transports.memory import Pair
 from smtplearn.protocol.errors import NotFoundError, UsageError
 from smtplearn.render.html import html_table
+from smtplearn.transports.mailbox import Mailbox
+from smtplearn.transports.memory import Pair
 
 if TYPE_CHECKING:  # zone.py loads dnspython when imported: it is imported where a resolver is made
     from smtplearn.mx.zone import ZoneResolver

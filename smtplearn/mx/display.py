@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from smtplearn.diagrams.diagram import Diagram
-from smtplearn.render.html import html_table, reply_colour
+from smtplearn.render.html import PALETTE, html_table, reply_colour
 
 #: a host or MX that takes no mail: the colour of a 5xx reply
 REFUSED = reply_colour(500)
@@ -127,7 +127,7 @@ def render_graph(result: MXResult) -> Diagram:
                                          "fontname": "Helvetica"},
                              node_attr={"fontname": "Helvetica", "fontsize": "11"},
                              edge_attr={"fontname": "Helvetica", "fontsize": "10"})
-    graph.node("domain", esc(result.unicode_domain), shape="box", style="rounded,filled", fillcolor="#eaeef2")
+    graph.node("domain", esc(result.unicode_domain), shape="box", style="rounded,filled", fillcolor=PALETTE.domain)
     origin = "domain"
     if result.followed_cname:
         graph.node("canonical", esc(result.canonical_name), shape="box", style="rounded")

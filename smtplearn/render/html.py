@@ -30,6 +30,11 @@ class Palette:
     paper: str = "#ffffff"
     note: str = "#fff8c5"       # notes and the current state
     note_edge: str = "#bf8700"
+    note_line: str = "#d4a72c"  # a note's border in the sequence diagram
+    note_ink: str = "#6f4e00"   # text on the note shade (the server state column)
+    now: str = "#7d4e00"        # "now" beside the current state
+    current_edge: str = "#9a6700"  # the current state's border
+    domain: str = "#eaeef2"     # the domain asked, in an MX graph
     path: str = "#8250df"       # a session's route: purple, unlike any reply class
     focus: str = "#0969da"      # the outline of the focused button or box
     badge: str = "#ddf4ff"
