@@ -193,21 +193,24 @@ def run(args: argparse.Namespace) -> int:
                     maildir=args.maildir, on_event=narrator, max_connections=args.max_connections,
                     idle_timeout=args.idle_timeout, limits=limits,
                     log=lambda text: narrator.say(f"[server] {text}"))
+    # Ctrl-C (SIGINT) and `kill` (SIGTERM) only set a flag. A KeyboardInterrupt raised
+    # inside a lock wait can break the lock, and a handler that takes a lock can
+    # deadlock; a flag and a short sleep can do neither. The handlers go in before the
+    # banner is printed: whoever reads "listening on" may signal us at once.
+    stopping: list[int] = []
+    previous = {sig: signal.signal(sig, lambda signum, _frame: stopping.append(signum))
+                for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         server.start()
     except OSError as err:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         print(f"smtplearn serve: {err}", file=sys.stderr)
         return 1
     narrator.say(banner(server))
     if server.mailbox.maildir_path is not None:
         narrator.say(f"Accepted messages are also stored in the Maildir {server.mailbox.maildir_path}\n")
     narrator.start()  # from here on only the narrator's thread writes to stdout
-    # Ctrl-C (SIGINT) and `kill` (SIGTERM) only set a flag. A KeyboardInterrupt raised
-    # inside a lock wait can break the lock, and a handler that takes a lock can
-    # deadlock; a flag and a short sleep can do neither.
-    stopping: list[int] = []
-    previous = {sig: signal.signal(sig, lambda signum, _frame: stopping.append(signum))
-                for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         while not stopping:
             time.sleep(0.2)
