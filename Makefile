@@ -15,12 +15,13 @@ PYTEST_ARGS ?=
 
 # system-deps must finish before the venv is made (it may install python3-venv).
 .NOTPARALLEL:
-.PHONY: help lab test fuzz soak bench diagrams venv deps system-deps clean
+.PHONY: help lab lite test fuzz soak bench diagrams venv deps system-deps clean
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make lab          JupyterLab on notebooks/ (PORT=$(PORT))"
 	@echo "make test         test suite, hermetic (PYTEST_ARGS='-k ...' to narrow)"
+	@echo "make lite         the course as a static JupyterLite site in _site/ (runs in the browser)"
 	@echo "make fuzz         slow property tests with more hypothesis examples"
 	@echo "make soak         load and leak tests"
 	@echo "make bench        benchmarks (python -m bench)"
@@ -54,8 +55,17 @@ $(HERMETIC) $(PY) -m pytest $(1) $(PYTEST_ARGS); rc=$$?; \
 [ $$rc -ne 5 ] || echo "make: pytest collected no tests; failing" >&2; exit $$rc
 endef
 
-test: system-deps $(VENV)/.stamp-test
+# The lite tests (tests/test_lite.py) drive the site `make lite` builds: build it first, while
+# the registries are reachable (the suite itself runs with no network).
+test: system-deps $(VENV)/.stamp-test lite
 	@$(call pytest,-m "$(MARK)")
+
+# The whole course in the browser (JupyterLite + Pyodide): a static site in _site/, built from
+# the package registries only (scripts/build_lite.py; downloads cached in build/lite-cache/).
+# Try it: python -m http.server -d _site 8000, then open http://127.0.0.1:8000/lab/index.html
+lite: $(VENV)/.stamp-lite
+	@PYTHON="$(PYTHON)" scripts/system-deps.sh npm
+	$(PY) scripts/build_lite.py --output _site
 
 # A random token in the printed URL, so only this user can open the server.
 # Logging at WARN keeps that URL the last thing on screen; errors still show.
@@ -89,5 +99,5 @@ diagrams: $(VENV)/.stamp-lab
 	$(PY) -m smtplearn diagram sequence --out docs/img/sequence-diagram.svg
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis build dist *.egg-info
+	rm -rf $(VENV) .pytest_cache .hypothesis build dist *.egg-info _site
 	find . -path ./.git -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +

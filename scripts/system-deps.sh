@@ -3,7 +3,8 @@
 # as real peers: dot (graphviz), rsvg-convert (librsvg2-bin: a diagram's SVG as PNG), swaks with its TLS module (libnet-ssleay-perl: only a
 # Recommends of swaks, and we install without recommends), dnsmasq, smtp-sink/
 # smtp-source (postfix), nc for the course's terminal exercise (netcat-openbsd),
-# headless chromium, and ip/unshare for scripts/hermetic.sh.
+# headless chromium, ip/unshare for scripts/hermetic.sh, and npm (`make lite` fetches
+# Pyodide and Graphviz-in-WebAssembly from the npm registry with `npm pack`).
 #
 # Usage: scripts/system-deps.sh [PACKAGE...]     (no arguments: all of them)
 #
@@ -12,7 +13,7 @@
 # what is missing and carry on; the tests that need it skip and name the package.
 set -eu
 
-ALL="graphviz librsvg2-bin swaks libnet-ssleay-perl dnsmasq-base postfix netcat-openbsd chromium iproute2 util-linux"
+ALL="graphviz librsvg2-bin swaks libnet-ssleay-perl dnsmasq-base postfix netcat-openbsd chromium iproute2 util-linux npm"
 PACKAGES="${*:-$ALL}"
 
 # The program each package provides, so non-Debian hosts that have it count too.

@@ -22,6 +22,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from smtplearn.browser import in_browser
 from smtplearn.diagrams.labels import printable
 from smtplearn.protocol.errors import Error, UsageError
 
@@ -143,7 +144,13 @@ class Diagram:
     def _drawn(self) -> str:
         """The SVG as drawn (cached: a diagram is a value, it never changes)."""
         if self._svg is None:
-            if self._svg_maker is not None:
+            if self._svg_maker is None and in_browser():  # no `dot` in a browser tab: see wasm.py
+                from smtplearn.diagrams.wasm import GraphvizLoading, worker_svg
+                svg = worker_svg(self.source, self._engine)
+                if svg is None:
+                    raise GraphvizLoading(self.source)
+                self._svg = svg
+            elif self._svg_maker is not None:
                 self._svg = self._svg_maker()
             else:
                 raw = run_graphviz(self.source, "svg", engine=self._engine, neato_no_op=self._neato_no_op)
@@ -196,6 +203,12 @@ class Diagram:
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         # text/html first: JupyterLab shows image/svg+xml as an <img> with no alt text; inline,
         # the SVG's own title, desc and aria-label reach a screen reader, and it fits the column
+        if self._svg_maker is None and in_browser():  # Graphviz in WebAssembly, in the worker or the page
+            from smtplearn.diagrams.wasm import GraphvizLoading, mimebundle
+            try:
+                self.svg()
+            except GraphvizLoading:
+                return mimebundle(self.source, self.text, engine=self._engine)
         try:
             return {"text/html": f'<div class="smtplearn-diagram">{self.svg()}</div>',
                     "image/svg+xml": self.standalone_svg(), "text/plain": self.text}

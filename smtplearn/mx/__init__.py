@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     from smtplearn.mx.errors import MXLookupError
     from smtplearn.mx.lookup import MXHost, MXResult, lookup_mx
     from smtplearn.mx.resolver import make_resolver
+    from smtplearn.mx.doh import DoHResolver
     from smtplearn.mx.zone import ZoneResolver
 
 # public name -> module that defines it
@@ -30,6 +31,7 @@ _EXPORTS: dict[str, str] = {
     "MXLookupError": "smtplearn.mx.errors",
     "make_resolver": "smtplearn.mx.resolver",
     "ZoneResolver": "smtplearn.mx.zone",
+    "DoHResolver": "smtplearn.mx.doh",
 }
 
 __all__ = sorted(_EXPORTS)

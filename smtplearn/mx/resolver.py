@@ -10,7 +10,8 @@ sealed test sandbox:
 
 1. an explicit ``nameserver="IP"``, ``"IP:PORT"`` or ``"[IPv6]:PORT"``;
 2. else the environment variable ``SMTPLEARN_NAMESERVER`` (same syntax);
-3. else the system resolver (``/etc/resolv.conf``), the right default for real use.
+3. else the system resolver (``/etc/resolv.conf``), the right default for real use;
+   in a browser tab (JupyterLite), DNS-over-HTTPS instead (``smtplearn.mx.doh``).
 
 dnspython is imported inside the functions, so ``import smtplearn`` stays light.
 """
@@ -22,6 +23,7 @@ import os
 import re
 from typing import TYPE_CHECKING, Any
 
+from smtplearn.browser import in_browser
 from smtplearn.mx.errors import NoResolverConfigured
 from smtplearn.protocol.errors import UsageError
 
@@ -94,6 +96,11 @@ def make_resolver(
         resolver = dns.resolver.Resolver(configure=False)
         resolver.nameservers = [ip]
         resolver.port = port
+    elif in_browser():  # a browser tab has no UDP and no resolv.conf: DNS-over-HTTPS (mx/doh.py)
+        from smtplearn.mx.doh import DoHResolver
+        # no fallback here: an unreachable endpoint fails like a dead DNS server, so the caller
+        # (notebook 05's live_or_recorded) can tell live from recorded answers and say which
+        resolver = DoHResolver(fallback=False)
     else:
         resolver = _system_resolver()
     resolver.timeout = timeout

@@ -14,6 +14,7 @@ import time
 from types import MappingProxyType
 from typing import Any
 
+from smtplearn.browser import require_sockets
 from smtplearn.conversation import DEFAULT_CLIENT_NAME, Conversation, SMTPTimeoutError
 from smtplearn.protocol import Error, ProtocolError, Signal, State, Verb
 from smtplearn.transports.tls import describe
@@ -55,6 +56,7 @@ class Client(Conversation):
                  connect_timeout: float = 30.0, local_hostname: str = DEFAULT_CLIENT_NAME,
                  strict: bool = False, server_name: str | None = None,
                  tls_context: ssl.SSLContext | None = None) -> None:
+        require_sockets("smtplearn.Client")
         super().__init__(strict=strict, local_hostname=local_hostname)
         self.host, self.port = host, port
         self.client_name = local_hostname

@@ -35,6 +35,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import Any, Literal, Union
 
+from smtplearn.browser import require_sockets
 from smtplearn.protocol import (Exchange, Handler, Limits, LocalDelivery, Reply, ServerSession,
                                 Signal, State, reply)
 from smtplearn.protocol.auth import Authenticator, Credentials
@@ -422,6 +423,7 @@ class Server:
                  tls_context: ssl.SSLContext | None = None, certificate: CertificateSpec = None,
                  users: Mapping[str, str] | None = None, authenticator: Authenticator | None = None,
                  auth_without_tls: bool = False) -> None:
+        require_sockets("smtplearn.Server")
         self.host, self.port = host, port
         self.handler = handler or LocalDelivery(local_domains)
         self._session_handler = _Storing(self.handler, self)
