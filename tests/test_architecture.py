@@ -38,9 +38,9 @@ PACKAGE_DIR = Path(smtplearn.__file__).parent
 
 #: lowest first; a module belongs to the first entry whose prefix names it
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("base", ("smtplearn._lazy",)),
+    ("base", ("smtplearn._lazy", "smtplearn.recorded_runs")),
     ("protocol", ("smtplearn.protocol",)),
-    ("records", ("smtplearn.transcript", "smtplearn.render")),
+    ("records", ("smtplearn.transcript", "smtplearn.render", "smtplearn.browser")),
     ("diagrams", ("smtplearn.diagrams",)),
     ("transports, mx", ("smtplearn.transports", "smtplearn.conversation", "smtplearn.mx")),
     ("delivery, mini-Internet", ("smtplearn.delivery", "smtplearn.mini_internet")),

@@ -8,7 +8,8 @@ per participant). Both return a ``Diagram``: it shows itself in Jupyter, and
 when a picture is rendered.
 """
 
-from smtplearn.diagrams.diagram import Diagram, DotNotFoundError, PngNotAvailableError
+from smtplearn.diagrams.diagram import Diagram
+from smtplearn.diagrams.errors import DotNotFoundError, PngNotAvailableError
 from smtplearn.diagrams.sequence_diagram import sequence_diagram
 from smtplearn.diagrams.state import state_diagram
 
