@@ -103,15 +103,17 @@ def badge(page, scope: str) -> str:
 
 def run_all_cells(page) -> None:
     """Run menu -> Run All Cells, as a student would; again if the first click came too early."""
-    for _attempt in range(3):
+    for _attempt in range(4):
+        # the notebook must be the current widget (the file browser may have taken focus)
+        page.locator(".jp-NotebookPanel .jp-Notebook").first.click(position={"x": 5, "y": 5})
         page.locator(".lm-MenuBar-item", has_text=re.compile(r"^Run$")).click()
         page.locator(".lm-Menu-item:visible", has_text="Run All Cells").first.click()
         try:  # a first code cell that ran or is running shows [1] or [*]
-            page.wait_for_selector(".jp-InputPrompt:text-matches('\\[(\\*|\\d+)\\]')", timeout=10_000)
+            page.wait_for_selector(".jp-InputPrompt:text-matches('\\[(\\*|\\d+)\\]')", timeout=20_000)
             return
-        except Exception:  # playwright's TimeoutError: the menu was not ready yet
+        except Exception:  # playwright's TimeoutError: the menu or the kernel was not ready yet
             page.keyboard.press("Escape")
-    raise AssertionError("Run > Run All Cells did not start any cell")
+    raise AssertionError("Run > Run All Cells did not start any cell (4 tries, 20 s each)")
 
 
 def window_at(page, selector: str, path: Path) -> None:
