@@ -211,3 +211,18 @@ def test_a_bare_cr_inside_a_reply_line_is_the_servers_fault() -> None:
     (RemoteProtocolError), not a ValueError from our code."""
     with pytest.raises(RemoteProtocolError, match="malformed reply"):
         ReplyReader().feed(b"250-one\rtwo\r\n250 end\r\n")
+
+
+def test_catalogue_keeps_replies_it_made_but_never_mixes_their_texts() -> None:
+    """reply() hands out the same frozen Reply for the same text fields, a new one for other
+    values (1000 and 1000.0 are one dict key, not one text), and keeps at most MADE_KEPT."""
+    from smtplearn.protocol import catalogue
+
+    assert catalogue.reply("greeting", hostname="mx.test") is catalogue.reply("greeting", hostname="mx.test")
+    assert catalogue.reply("greeting", hostname="a.test").to_bytes() == b"220 a.test ESMTP smtplearn ready\r\n"
+    assert catalogue.reply("greeting", hostname="b.test").to_bytes() == b"220 b.test ESMTP smtplearn ready\r\n"
+    assert str(catalogue.reply("too_many_recipients", limit=100)).endswith("(limit 100)")
+    assert str(catalogue.reply("too_many_recipients", limit=100.0)).endswith("(limit 100.0)")
+    for n in range(catalogue.MADE_KEPT + 10):
+        catalogue.reply("mail_ok", address=f"user{n}@example.org")
+    assert len(catalogue._MADE) <= catalogue.MADE_KEPT

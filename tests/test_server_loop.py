@@ -49,3 +49,34 @@ def test_the_server_runs_beside_a_running_event_loop() -> None:
             return await asyncio.get_running_loop().run_in_executor(None, send)
 
     assert asyncio.run(cell()) == 250
+
+
+def test_the_loop_is_uvloop_when_installed_and_asyncio_without_it(monkeypatch) -> None:
+    """uvloop is optional (smtplearn[fast]): SMTPLEARN_UVLOOP=0 and a missing uvloop both give
+    asyncio's loop, and the server behaves the same on either."""
+    import asyncio
+    import sys
+
+    from smtplearn.transports.server import new_event_loop
+
+    def send_one() -> str:
+        with Server(hostname="mx.test") as server, smtplib.SMTP(
+                *server.address, local_hostname="client.test", timeout=10) as smtp:
+            smtp.sendmail("a@example.org", ["b@example.org"], "Subject: x\r\n\r\nhi\r\n")
+            loop_type = type(server._loop).__module__
+        assert server.mailbox.total == 1
+        return loop_type
+
+    try:
+        import uvloop  # noqa: F401
+    except ImportError:
+        assert send_one() == "asyncio.unix_events"
+    else:
+        assert send_one().startswith("uvloop")
+    monkeypatch.setenv("SMTPLEARN_UVLOOP", "0")
+    assert send_one() == "asyncio.unix_events"
+    monkeypatch.delenv("SMTPLEARN_UVLOOP")
+    monkeypatch.setitem(sys.modules, "uvloop", None)  # as if it were not installed
+    loop = new_event_loop()
+    assert isinstance(loop, asyncio.AbstractEventLoop) and type(loop).__module__ == "asyncio.unix_events"
+    loop.close()

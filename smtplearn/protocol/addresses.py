@@ -9,6 +9,7 @@ session *may* use them (the SMTPUTF8 parameter) is the server's decision.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 
@@ -75,6 +76,8 @@ def is_address_literal(text: str) -> bool:
     return bool(_GENERAL_LITERAL.fullmatch(inner))
 
 
+# kept per address: every Received: line names the client's (ipaddress parsing is ~4 us)
+@functools.lru_cache(maxsize=256)
 def address_literal(address: str) -> str:
     """``[192.0.2.1]`` or ``[IPv6:2001:db8::1]`` for an IP address (§4.1.3); "" for
     anything else (an in-memory peer has no address to show).

@@ -115,7 +115,7 @@ class DataReader:
         """Octets of (stuffed) message text received so far: what the client sent."""
         return self._dropped + len(self._buffer) - 2
 
-    def feed(self, data: bytes) -> tuple[bytes | None, bytes]:
+    def feed(self, data: bytes | bytearray) -> tuple[bytes | None, bytes]:
         """Add ``data``. Returns (content, rest): content is the unstuffed message
         ending in CRLF (b"" if empty or refused as too big), or None while the
         end has not arrived; rest is whatever followed the end-of-data line.
@@ -133,13 +133,17 @@ class DataReader:
         if self.too_big:
             return b"", rest
         self._dropped, self._buffer = self.size, bytearray(b"\r\n")
-        content = buffer.replace(b"\r\n.", b"\r\n")  # §4.5.2, one pass
+        # §4.5.2: a period that starts a line is removed. One copy out of the buffer (without
+        # the CRLF it started with), then one pass that returns the same object when nothing
+        # was stuffed (1 MiB message, server CPU: three copies -> one)
+        content = bytes(memoryview(buffer)[2:]).replace(b"\r\n.", b"\r\n")
+        if buffer[2:3] == b".":
+            content = content[1:]  # the first line was stuffed too
         del buffer
-        del content[:2]
         if len(content) > self._max_size:  # RFC 1870 §5: the size after unstuffing
             self.too_big = True
             return b"", rest
-        return bytes(content), rest
+        return content, rest
 
     def _forget_all_but_tail(self) -> None:
         self.too_big = True

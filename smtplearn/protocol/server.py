@@ -216,8 +216,7 @@ class ServerSession:
     @property
     def capabilities(self) -> list[str]:
         """The EHLO keywords, each one something we really implement (§4.2.4)."""
-        caps = [c.format(size=self.limits.message_size) for c in BASE_EXTENSIONS]
-        return caps + self._extra_capabilities()
+        return [*_base_capabilities(self.limits.message_size), *self._extra_capabilities()]
 
     # -- reading lines ----------------------------------------------------------
     def _next_line(self, events: list[Event]) -> bytes | None:
@@ -300,7 +299,7 @@ class ServerSession:
     def _receive_text(self, events: list[Event]) -> bool:
         """Feed DATA text; True when the end was found and input may go on."""
         assert self._data is not None
-        content, rest = self._data.feed(bytes(self._inbox))
+        content, rest = self._data.feed(self._inbox)  # feed copies what it keeps
         self._inbox.clear()
         if content is None:
             return False
@@ -520,6 +519,12 @@ class ServerSession:
         if answer.code != 334:
             self._sasl = None
         return answer
+
+
+@functools.lru_cache(maxsize=16)
+def _base_capabilities(message_size: int) -> tuple[str, ...]:
+    """``BASE_EXTENSIONS`` for a size limit, formatted once (every EHLO lists them)."""
+    return tuple(c.format(size=message_size) for c in BASE_EXTENSIONS)
 
 
 def _date(moment: datetime) -> str:
