@@ -198,6 +198,147 @@ def _console_lab(pair: Any) -> Feedback:
                "in the only order the server's table allows.")
 
 
+# -- part two: the mail system around the conversation ---------------------------------
+def _host_name(answer: Any) -> str:
+    return str(answer).strip().rstrip(".").lower()
+
+
+#: 10: wrong host names for "who wrote the oldest Received: line" -> what to look at next
+_OLDEST_RECEIVED_HINTS = {
+    "mx.school.test": "mx.school.test wrote the top line: the newest. Each server prepends its line, "
+                      "so the oldest is at the bottom (RFC 5321 §4.4).",
+    "out.home.test": "out.home.test wrote the middle line. Look at the lowest Received: line.",
+    "laptop.home.test": "laptop.home.test is in the 'from' part: the client, as it named itself. The server "
+                        "that wrote a line follows 'by'.",
+}
+
+
+def _mail_system(answer: Any) -> Feedback:
+    """10: the server that wrote the oldest (bottom) Received: line of Bob's copy: the MSA."""
+    if _unanswered(answer):
+        return _hint("Replace ... with a host name (a string), e.g. from HeaderView(bobs_copy).")
+    name = _host_name(answer)
+    if name == "smtp.home.test":
+        return _ok("smtp.home.test, the MSA: the first server that took the message (on port 587, after "
+                   "AUTH). Its line is at the bottom because every later server prepends (RFC 5321 §4.4).")
+    return _hint(_OLDEST_RECEIVED_HINTS.get(name, "That host wrote none of the lines. Find the lowest "
+                                                  "Received: line and read the name after 'by'."))
+
+
+#: 12: values of the loop's bounce a student may pick up instead of its Status
+_BOUNCE_HINTS = {
+    "5.1.1": "5.1.1 was the first bounce (nobody@school.test). Parse the loop's bounce: "
+             "loop_journey.delivered['alice@home.test'].",
+    "554": "554 is the SMTP reply code. The Status field holds the enhanced code: class.subject.detail "
+           "(RFC 3463 §2), three numbers with dots.",
+    "failed": "That is the Action field. Take the Status field of the same block.",
+}
+
+
+def _trace_and_bounces(answer: Any) -> Feedback:
+    """12: the Status field of the DSN that the mail loop produced."""
+    if _unanswered(answer):
+        return _hint("Replace ... with the Status field of the loop's bounce (a string).")
+    if isinstance(answer, (bytes, bytearray)) or hasattr(answer, "get_payload"):
+        return _hint("That is the whole bounce. Parse it with email.message_from_bytes, take the second part "
+                     "(message/delivery-status) and read the Status field of the block for bob@school.test.")
+    text = str(answer).strip()
+    if text == "5.4.6":
+        return _ok("5.4.6: class 5 permanent, subject 4 network and routing, detail 6 routing loop detected "
+                   "(RFC 3463 §3.5). The hop count stopped the loop (RFC 5321 §6.3).")
+    if "5.4.6" in text:
+        return _hint("Close: the code is in there, but store only the Status value, e.g. '9.9.9'.")
+    return _hint(_BOUNCE_HINTS.get(text, "Look at the per-recipient block of the message/delivery-status part: "
+                                         "the field named Status."))
+
+
+#: 14: the SPF result for a host that is NOT the relay -> what the record is missing
+_SPF_OTHERS = {
+    "pass": "The record lets every host send for club.test (is there a '+all' or '?all', or a mechanism that "
+            "matches everyone?). End it with -all so that all other hosts fail (RFC 7208 §5.1).",
+    "neutral": "Other hosts get 'neutral' ('?all'): club.test says nothing about them. End with -all.",
+    "softfail": "Other hosts get 'softfail': that is '~all'. The exercise wants a plain 'fail': '-all'.",
+}
+
+
+def _who_sent_this(system: Any) -> Feedback:
+    """14: club.test publishes SPF: out.home.test may send for it (pass), any other host fails."""
+    if _unanswered(system) or not hasattr(system, "net"):
+        return _hint("Pass the MailSystem whose zones you changed: check('14-who-sent-this', system).")
+    from smtplearn.authentication import check_spf
+    from smtplearn.authentication.dns_hooks import DNSUnavailable, txt_records
+    resolver = system.net.resolver
+    try:
+        records = [r for r in txt_records(resolver, "club.test") if r.lower().startswith(b"v=spf1")]
+    except DNSUnavailable:
+        records = []
+    if not records:
+        return _hint("club.test publishes no SPF record yet: system.net.add_record('club.test', 'TXT', "
+                     "'\"v=spf1 ...\"') (the record is TXT text starting with v=spf1, RFC 7208 §3).")
+    relay = system.net.host("out.home.test").addresses[0]
+    mine = check_spf(relay, "info@club.test", "out.home.test", resolver)
+    if mine.result != "pass":
+        return _hint(f"out.home.test gets '{mine.result}' ({mine.explanation}). Name it in the record, "
+                     "e.g. with the a:out.home.test mechanism (RFC 7208 §5.3).")
+    other = check_spf("203.0.113.66", "info@club.test", "forger.example", resolver)
+    if other.result != "fail":
+        return _hint(_SPF_OTHERS.get(other.result, f"Another host gets '{other.result}' ({other.explanation})."))
+    return _ok("out.home.test passes and every other host fails: club.test's mail can only come from its "
+               "provider's relay (RFC 7208 §4.6.2, §5.1). With DKIM and a DMARC policy, a forged From: "
+               "club.test would now be refused.")
+
+
+def _international(answer: Any) -> Feedback:
+    """13: the message 'Grüße aus Köln' / 'Schöne Grüße!' as bytes an old, 7-bit server may take."""
+    from email import policy
+    from email.parser import BytesParser
+    if _unanswered(answer):
+        return _hint("Replace ... with the bytes of your message: message.as_bytes(policy=...).")
+    if isinstance(answer, str) or hasattr(answer, "as_bytes"):
+        return _hint("Pass bytes, what goes on the wire: message.as_bytes(policy=policy.SMTP).")
+    if not isinstance(answer, (bytes, bytearray)):
+        return _hint("Pass the message as bytes (message.as_bytes(policy=policy.SMTP)).")
+    head, _, body = bytes(answer).partition(b"\r\n\r\n")
+    if not head.isascii():
+        return _hint("The header section has 8-bit bytes. Headers are always ASCII without SMTPUTF8 "
+                     "(RFC 5321 §2.3.1): as_bytes(policy=policy.SMTP) writes encoded words (=?utf-8?...?=).")
+    if not body.isascii():
+        return _hint("The body has 8-bit bytes, which a server without 8BITMIME must not get (RFC 5321 §2.4). "
+                     "Use set_content(text, cte='quoted-printable') or cte='base64'.")
+    parsed = BytesParser(policy=policy.default).parsebytes(bytes(answer))
+    if str(parsed.get("Subject", "")) != "Grüße aus Köln":
+        return _hint(f"All ASCII, but the Subject decodes to {str(parsed.get('Subject', ''))!r}, "
+                     "not 'Grüße aus Köln'. Set it as normal text; the policy encodes it.")
+    text = parsed.get_body(preferencelist=("plain",))
+    content = text.get_content().strip() if text is not None else ""
+    if content != "Schöne Grüße!":
+        return _hint(f"All ASCII, but the body decodes to {content!r}, not 'Schöne Grüße!'.")
+    return _ok("Pure ASCII on the wire, and the reader still sees 'Grüße aus Köln': an encoded word in the "
+               "header, a Content-Transfer-Encoding in the body. Any server since 1982 can carry it.")
+
+
+def _starttls_auth(answer: Any) -> Feedback:
+    """11: the password inside a captured 'AUTH PLAIN AGJvYgBzd29yZGZpc2g=' line."""
+    if _unanswered(answer):
+        return _hint("Replace ... with the password, as a string: decode the base64 with base64.b64decode.")
+    if isinstance(answer, (bytes, bytearray)):
+        if bytes(answer) == b"\x00bob\x00swordfish":
+            return _hint("Decoded! The PLAIN message is authzid NUL user NUL password (RFC 4616 §2): "
+                         "take the part after the last NUL, as text.")
+        answer = bytes(answer).decode("utf-8", "replace")
+    text = str(answer)
+    if text == "swordfish":
+        return _ok("swordfish: base64 is an encoding, not encryption. Anyone who sees the line reads the "
+                   "password, which is why AUTH PLAIN belongs inside TLS (RFC 4954 §6, §14).")
+    if text.strip("\x00") == "bob\x00swordfish" or "swordfish" in text:
+        return _hint("Almost: keep only the password, the part after the last NUL (\\x00) (RFC 4616 §2).")
+    if text == "bob":
+        return _hint("bob is the user name. The password comes after the second NUL.")
+    if text.startswith("AGJv"):
+        return _hint("That is still base64. Decode it: base64.b64decode('AGJvYgBzd29yZGZpc2g=').")
+    return _hint("Decode the base64 after 'AUTH PLAIN ' and split it at the NUL octets (RFC 4616 §2).")
+
+
 #: notebook name -> (what the exercise asks, checker)
 EXERCISES: dict[str, tuple[str, Callable[[Any], Feedback]]] = {
     "01-greeting": ("the SIZE limit from the EHLO reply", _greeting),
@@ -209,6 +350,11 @@ EXERCISES: dict[str, tuple[str, Callable[[Any], Feedback]]] = {
     "07-real-software": ("smtplib to our server, two recipients", _real_software),
     "08-security": ("prove the server refuses to relay", _security),
     "09-console-lab": ("a message to bob@example.org typed in the console, then QUIT", _console_lab),
+    "10-mail-system": ("the server that wrote the oldest Received: line", _mail_system),
+    "11-starttls-auth": ("the password in a captured AUTH PLAIN line", _starttls_auth),
+    "12-trace-and-bounces": ("the Status of the mail loop's bounce", _trace_and_bounces),
+    "13-international": ("a 7-bit message with a German Subject and body", _international),
+    "14-who-sent-this": ("an SPF record for club.test: its relay passes, others fail", _who_sent_this),
 }
 
 

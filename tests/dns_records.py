@@ -57,6 +57,9 @@ COURSE_WORLD: tuple[Record, ...] = (
     ("mta7.am0.yahoodns.net", "A", "198.51.100.7"),
     ("example.com", "MX", "0 ."),  # RFC 7505 null MX, as example.com really publishes
     ("example.com", "A", "192.0.2.80"),  # a web address a sender must NOT fall back to
+    # notebook 14's SPF and DMARC records, as gmail.com published them (2024)
+    ("gmail.com", "TXT", "v=spf1 redirect=_spf.google.com"),
+    ("_dmarc.gmail.com", "TXT", "v=DMARC1; p=none; sp=quarantine; rua=mailto:mailauth-reports@google.com"),
 )
 # Answer NXDOMAIN for every other name under these, so nothing is ever forwarded
 # (dnsmasq runs with --no-resolv anyway) and "no-such-school.invalid" does not exist.

@@ -190,7 +190,64 @@ WRONG: dict[str, list[tuple[str, Callable[[], Any], str]]] = {
         ("no Subject", lambda: console_pair(*SEND, *BODY[1:]), "Subject"),
         ("forgot QUIT", lambda: console_pair(*SEND, *BODY), "QUIT"),
     ],
+    "10-mail-system": [
+        UNANSWERED,
+        ("the newest line's server", lambda: "mx.school.test", "oldest is at the bottom"),
+        ("the client's own name", lambda: "laptop.home.test", "follows 'by'"),
+        ("the middle line", lambda: "out.home.test", "lowest"),
+    ],
+    "11-starttls-auth": [
+        UNANSWERED,
+        ("still base64", lambda: "AGJvYgBzd29yZGZpc2g=", "b64decode"),
+        ("the user name", lambda: "bob", "second NUL"),
+        ("the decoded bytes", lambda: b"\x00bob\x00swordfish", "RFC 4616"),
+        ("user and password", lambda: "bob\x00swordfish", "only the password"),
+    ],
+    "12-trace-and-bounces": [
+        UNANSWERED,
+        ("the first bounce's status", lambda: "5.1.1", "loop_journey"),
+        ("the reply code", lambda: "554", "class.subject.detail"),
+        ("the Action field", lambda: "failed", "Status"),
+        ("the Diagnostic-Code", lambda: "smtp; 554 5.4.6 Too many hops", "only the Status"),
+        ("the bounce's bytes", lambda: b"From: Mail Delivery System", "message_from_bytes"),
+    ],
+    "13-international": [
+        UNANSWERED,
+        ("a str", lambda: "Subject: Grüße aus Köln\r\n\r\nSchöne Grüße!\r\n", "bytes"),
+        ("raw UTF-8 headers", lambda: german_message(header_policy="SMTPUTF8"), "encoded words"),
+        ("an 8-bit body", lambda: german_message(cte="8bit"), "quoted-printable"),
+        ("the subject lost", lambda: german_message(subject="Gruesse aus Koeln"), "Subject decodes"),
+        ("the body lost", lambda: german_message(body="Schone Grusse!"), "body decodes"),
+    ],
+    "14-who-sent-this": [
+        ("nothing passed", lambda: ..., "check('14-who-sent-this', system)"),
+        ("no record yet", lambda: club_system(), "add_record"),
+        ("the relay not named", lambda: club_system('"v=spf1 ip4:192.0.2.99 -all"'), "a:out.home.test"),
+        ("everyone allowed", lambda: club_system('"v=spf1 a:out.home.test +all"'), "-all"),
+        ("softfail for others", lambda: club_system('"v=spf1 a:out.home.test ~all"'), "'~all'"),
+    ],
 }
+
+
+def german_message(*, header_policy: str = "SMTP", cte: str = "quoted-printable",
+                   subject: str = "Grüße aus Köln", body: str = "Schöne Grüße!") -> bytes:
+    from email import policy
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"] = "alice@home.test"
+    message["Subject"] = subject
+    message.set_content(body + "\n", cte=cte)
+    return message.as_bytes(policy=getattr(policy, header_policy))
+
+
+def club_system(spf: str | None = None) -> Any:
+    from smtplearn.mini_internet.roles import MailSystem
+
+    system = MailSystem().authenticate_mail()
+    if spf is not None:
+        system.net.add_record("club.test", "TXT", spf)
+    return system
 
 
 def _wrong_cases() -> list[Any]:

@@ -192,8 +192,15 @@ def check_06_one_diagram_of_the_whole_delivery(notebook: nbformat.NotebookNode, 
         assert participant in diagrams[0]
 
 
+def check_14_real_records_came_from_our_dns_server(notebook: nbformat.NotebookNode, env: dict[str, str]) -> None:
+    """Notebook 14's "real Internet" TXT lookups went to dnsmasq (the recorded gmail.com records)."""
+    shown = "\n".join(out.get("text", "") for cell in _code(notebook) for out in cell.outputs)
+    assert "v=spf1 redirect=_spf.google.com" in shown and "v=DMARC1; p=none; sp=quarantine" in shown
+
+
 # notebook -> extra checks on its executed cells
 AFTER_RUN = {
     "05-mx-lookups": check_05_asked_our_dns_server,
     "06-delivery": check_06_one_diagram_of_the_whole_delivery,
+    "14-who-sent-this": check_14_real_records_came_from_our_dns_server,
 }

@@ -86,6 +86,8 @@ class DeliveryReport:
     #: domain -> what the MX lookup returned (an MXResult) or the error it raised
     routes: dict[str, Any] = field(default_factory=dict)
     _retry: Callable[[list[str]], DeliveryReport] | None = field(default=None, repr=False)
+    #: the bounce (an RFC 3464 DSN, smtplearn.delivery.dsn.make_dsn) this delivery produced, if any
+    dsn: Any = field(default=None, repr=False)
 
     # -- reading ----------------------------------------------------------------
     def _with(self, status: Status) -> list[str]:

@@ -117,6 +117,13 @@ class MiniInternet:
         host.behaviour = Behaviour.of(behaviour)
         return host
 
+    def add_record(self, owner: str, rtype: str, rdata: str) -> MiniInternet:
+        """Publish one more record, in zone-file syntax: ``add_record("home.test", "TXT",
+        '"v=spf1 -all"')`` (SPF, DKIM keys and DMARC policies are TXT records)."""
+        self._records.append((owner.lower().rstrip("."), rtype.upper(), rdata))
+        self._changed()
+        return self
+
     def host(self, name: str, *, behaviour: Behaviour | str | None = None,
              rejects: Iterable[str] | None = None) -> MiniHost:
         """The server called ``name`` (changing its behaviour or refused users if given)."""

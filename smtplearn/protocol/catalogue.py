@@ -310,6 +310,14 @@ _ENTRIES: dict[str, Entry] = {
     "message_refused": Entry(554, "5.6.0", "Message refused: {detail}", "RFC 5321 §4.2.5",
                              "The server refuses this message for good; the sender keeps responsibility for "
                              "it and returns it to the reverse-path (a bounce)."),
+    "dmarc_reject": Entry(550, "5.7.1", "Message refused: {domain} asks to reject mail that fails DMARC",
+                          "RFC 7489 §6.3, §10.3",
+                          "Neither SPF nor DKIM passed for the domain in From:, and that domain publishes "
+                          "p=reject: rejection \"SHOULD occur during the SMTP transaction\"."),
+    "mail_loop": Entry(554, "5.4.6", "Too many hops ({limit} Received: lines): a mail loop",
+                       "RFC 5321 §6.3",
+                       "The message has passed through so many servers that it must be going round "
+                       "in a circle (RFC 3463 X.4.6 routing loop detected)."),
     # --- closing the channel (§3.8) ----------------------------------------------
     "closing_timeout": Entry(421, "4.4.2", "{hostname} timeout, closing connection", "RFC 5321 §4.5.3.2.7, §3.8",
                              "The client was silent too long; the server gives up (§3.8)."),

@@ -8,12 +8,14 @@ is deterministic, so a lesson shows the same thing on every run.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Iterator
+import ssl
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
 from smtplearn.conversation import DEFAULT_CLIENT_NAME, Conversation
 from smtplearn.transports.mailbox import Mailbox
+from smtplearn.transports.memory_tls import MemoryTLS, WireView
 from smtplearn.protocol import (Handler, Limits, LocalDelivery, LocalProtocolError, MessageAccepted, ServerSession,
                                 State)
 
@@ -26,20 +28,36 @@ class Pair(Conversation):
     250
     >>> pair.send_line("RCPT TO:<bob@example.org>").code   # out of order
     503
+
+    ``tls=True`` (or a ``ClassCertificate``) gives the server a class-CA certificate and
+    STARTTLS, run in memory with ``ssl.MemoryBIO`` (transports/memory_tls.py); ``users``
+    lets clients log in (AUTH, offered once TLS is on); ``on_path`` edits what the server
+    sends while the connection is in clear text (an attacker); ``client_context`` is
+    what the client trusts (default: the class CA).
     """
 
     def __init__(self, handler: Handler | None = None, *, hostname: str = "mx.example.org",
                  local_domains: Iterable[str] | None = None, limits: Limits | None = None,
                  strict: bool = False, local_hostname: str = DEFAULT_CLIENT_NAME,
                  clock: Callable[[], datetime] | None = None, mailbox: Mailbox | None = None,
-                 peer: str = "in-memory", queue_ids: Iterator[str] | None = None) -> None:
+                 peer: str = "in-memory", queue_ids: Iterator[str] | None = None, tls: Any = False,
+                 users: Mapping[str, str] | None = None, client_context: ssl.SSLContext | None = None,
+                 on_path: Callable[[bytes], bytes] | None = None) -> None:
         # mailbox/peer/queue_ids let an in-memory host (the mini-Internet) keep one mailbox
         # and one queue-id sequence across many connections, and name who connected
         super().__init__(strict=strict, local_hostname=local_hostname)
         self.client_name, self.server_name = local_hostname, hostname
         queue_ids = queue_ids or (f"PAIR{n:04d}" for n in itertools.count(1))
+        #: the TLS side of the connection (None: this server has no certificate, no STARTTLS)
+        self.tls = (MemoryTLS(hostname, local_hostname, certificate=None if tls is True else tls,
+                              client_context=client_context, on_path=on_path) if tls else None)
+        authenticator = None
+        if users:
+            from smtplearn.protocol.auth import Credentials
+            authenticator = Credentials(dict(users))
         self.server = ServerSession(handler or LocalDelivery(local_domains), hostname=hostname,
-                                    limits=limits, peer=peer, clock=clock, queue_ids=queue_ids)
+                                    limits=limits, peer=peer, clock=clock, queue_ids=queue_ids,
+                                    tls_available=self.tls is not None, authenticator=authenticator)
         self.mailbox = mailbox if mailbox is not None else Mailbox()
         self._replies = bytearray()
         self._notes: list[str] = []
@@ -55,7 +73,8 @@ class Pair(Conversation):
                 self._notes.append(event.note)
         # the delay a TCP transport would sleep (ServerSession.reply_delay): in memory it is
         # only noted, so a lesson runs at once
-        self._replies += self.server.data_to_send()
+        out = self.server.data_to_send()
+        self._replies += self.tls.to_client(out) if self.tls is not None else out
 
     def _await_replies(self, sent_at: float) -> list[Any]:
         exchanges = super()._await_replies(sent_at)
@@ -65,7 +84,20 @@ class Pair(Conversation):
         return exchanges
 
     def _write(self, data: bytes) -> None:
-        self._take(self.server.receive_data(data))
+        self._take(self.server.receive_data(self.tls.to_server(data) if self.tls is not None else data))
+
+    def _start_tls(self) -> str:
+        """After the server's 220 to STARTTLS: the handshake in memory, then a fresh session (RFC 3207 §4.2)."""
+        if self.tls is None:
+            return super()._start_tls()  # says how to get a server with a certificate
+        agreed = self.tls.start(self.transcript.note)
+        self.server.tls_started()
+        return agreed
+
+    @property
+    def wire(self) -> WireView:
+        """The bytes on the wire since STARTTLS (ciphertext) beside what they carried (plaintext)."""
+        return self.tls.wire if self.tls is not None else WireView([])
 
     def _read(self) -> bytes:
         out = bytes(self._replies)
