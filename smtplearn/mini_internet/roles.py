@@ -182,7 +182,7 @@ class Journey:
         if not self.delivered:
             raise LookupError("nothing reached a mailbox: look at journey.reports for what happened")
         data = self.delivered[recipient] if recipient else next(iter(self.delivered.values()))
-        return BytesParser(policy=policy.default).parsebytes(data)  # type: ignore[return-value]
+        return BytesParser(policy=policy.default).parsebytes(data)
 
     def received(self, recipient: str | None = None) -> list[str]:
         """The Received: fields of the delivered message, top (newest) to bottom (oldest)."""
@@ -294,7 +294,7 @@ class MailSystem:
 
     # -- the connector deliver() uses --------------------------------------------------------
     def connect(self, host: str, address: str, port: int, *, local_hostname: str,
-                timeout: float = 0.0) -> Any:
+                timeout: float | None = None) -> Pair:
         """An in-memory SMTP session with ``host``, with the handler of its role."""
         name = host.lower()
         try:
@@ -304,7 +304,7 @@ class MailSystem:
         server.connections += 1
         if server.behaviour.value == "down" or port != self.listens_on(name):
             raise ConnectionRefusedError(errno.ECONNREFUSED, f"nothing listens on {host}:{port}")
-        options = dict(hostname=server.name, local_hostname=local_hostname, mailbox=server.mailbox,
+        options: dict[str, Any] = dict(hostname=server.name, local_hostname=local_hostname, mailbox=server.mailbox,
                        peer=self.address_of(local_hostname), queue_ids=server.queue_ids)
         if self.role_of(name) is Role.MSA:
             # The MSA offers STARTTLS (a class-CA certificate) and AUTH only inside TLS (RFC 8314 §3,
