@@ -19,6 +19,8 @@ from smtplearn.protocol.errors import NotFoundError
 from smtplearn.protocol.limits import Limits
 from smtplearn.protocol.states import State
 from smtplearn.render.html import reply_colour
+from smtplearn.authentication import check_spf
+from smtplearn.authentication.dns_hooks import DNSUnavailable, txt_records
 
 
 @dataclass(frozen=True)
@@ -265,8 +267,6 @@ def _who_sent_this(system: Any) -> Feedback:
     """14: club.test publishes SPF: out.home.test may send for it (pass), any other host fails."""
     if _unanswered(system) or not hasattr(system, "net"):
         return _hint("Pass the MailSystem whose zones you changed: check('14-who-sent-this', system).")
-    from smtplearn.authentication import check_spf
-    from smtplearn.authentication.dns_hooks import DNSUnavailable, txt_records
     resolver = system.net.resolver
     try:
         records = [r for r in txt_records(resolver, "club.test") if r.lower().startswith(b"v=spf1")]
