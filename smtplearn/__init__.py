@@ -40,6 +40,12 @@ _EXPORTS: dict[str, str] = {
     "ProtocolError": "smtplearn.protocol.errors",
     "LocalProtocolError": "smtplearn.protocol.errors",
     "RemoteProtocolError": "smtplearn.protocol.errors",
+    # every error smtplearn raises on purpose derives from Error
+    "Error": "smtplearn.protocol.errors",
+    "UsageError": "smtplearn.protocol.errors",
+    "NotFoundError": "smtplearn.protocol.errors",
+    "WrongTypeError": "smtplearn.protocol.errors",
+    "NotNowError": "smtplearn.protocol.errors",
     # transports and records
     "Pair": "smtplearn.transports.memory",
     "Server": "smtplearn.transports.server",
@@ -50,6 +56,7 @@ _EXPORTS: dict[str, str] = {
     "Mailbox": "smtplearn.transports.mailbox",
     "Transcript": "smtplearn.transcript",
     # pictures (graphviz, loaded on use)
+    "Diagram": "smtplearn.diagrams",
     "state_diagram": "smtplearn.diagrams",
     "sequence_diagram": "smtplearn.diagrams",
     # mail routing (dnspython, loaded on use)
@@ -70,14 +77,16 @@ __getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
 
 if TYPE_CHECKING:  # for type checkers and IDEs; nothing is imported at run time
     from smtplearn.delivery import DeliveryReport, deliver
-    from smtplearn.transports.mailbox import Mailbox
+    from smtplearn.diagrams import Diagram, sequence_diagram, state_diagram
     from smtplearn.mini_internet import MiniInternet
-    from smtplearn.transports.memory import Pair
+    from smtplearn.mx import MXLookupError, lookup_mx, make_resolver
     from smtplearn.protocol import (CATALOGUE, TRANSITIONS, BareNewlinePolicy, ClientSession,
-                                    Command, Handler, Limits, LocalDelivery, LocalProtocolError,
-                                    Message, ProtocolError, RemoteProtocolError, Reply,
-                                    ServerSession, Signal, State, Verb, explain)
-    from smtplearn.transports.client import (Client, SMTPConnectError, SMTPTimeoutError,
-                                             SMTPTLSError)
+                                    Command, Error, Handler, Limits, LocalDelivery, LocalProtocolError,
+                                    Message, NotFoundError, NotNowError, ProtocolError,
+                                    RemoteProtocolError, Reply, ServerSession, Signal, State,
+                                    UsageError, Verb, WrongTypeError, explain)
+    from smtplearn.transports.client import Client, SMTPConnectError, SMTPTimeoutError, SMTPTLSError
+    from smtplearn.transports.mailbox import Mailbox
+    from smtplearn.transports.memory import Pair
     from smtplearn.transports.server import Server
     from smtplearn.transcript import Transcript

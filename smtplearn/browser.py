@@ -21,6 +21,9 @@ from html import escape
 from importlib import resources
 from typing import Any
 
+from smtplearn.protocol.errors import Error
+from smtplearn.transcript import Transcript
+
 __all__ = ["IN_BROWSER", "NotInTheBrowser", "RecordedRun", "in_browser", "recorded_run", "require_sockets"]
 
 
@@ -32,7 +35,7 @@ def in_browser() -> bool:
 IN_BROWSER = in_browser()
 
 
-class NotInTheBrowser(RuntimeError):
+class NotInTheBrowser(Error, RuntimeError):
     """This needs a real network socket, which a page running Python in the browser does not have."""
 
     def _render_traceback_(self) -> list[str]:
@@ -76,8 +79,6 @@ class RecordedRun:
 
 def recorded_run(notebook: str) -> RecordedRun:
     """The recorded sessions of ``notebook`` (e.g. "07-real-software")."""
-    from smtplearn.transcript import Transcript
-
     source = resources.files("smtplearn.recorded_runs").joinpath(f"{notebook}.json")
     data = json.loads(source.read_text(encoding="utf-8"))
     sessions = tuple((s["title"], Transcript.from_json(json.dumps(s["transcript"]))) for s in data["sessions"])

@@ -14,7 +14,10 @@ from email.message import EmailMessage, Message as EmailBase
 from email.policy import SMTP, SMTPUTF8
 from typing import Any
 
-from smtplearn.protocol import ClientSession, Command, LocalProtocolError, Reply, Signal, State, Verb
+from smtplearn.diagrams import Diagram, state_diagram
+from smtplearn.protocol import (ClientSession, Command, Error, LocalProtocolError, Reply, Signal, State, UsageError,
+                                Verb, WrongTypeError)
+from smtplearn.protocol.auth import b64encode_text, plain_response
 from smtplearn.protocol.client import UnexpectedReplyError
 from smtplearn.protocol.events import Exchange
 from smtplearn.transcript import Transcript
@@ -31,7 +34,7 @@ DATA_BLOCK = 64 * 1024
 PIPELINE_ANYWHERE = frozenset({Verb.RSET, Verb.MAIL, Verb.RCPT})
 
 
-class SMTPTimeoutError(TimeoutError):
+class SMTPTimeoutError(Error, TimeoutError):
     """The server did not answer in time (RFC 5321 §4.5.3.2).
 
     ``after_final_dot`` is False: the message, if any, was not complete, so no server has it.
@@ -61,7 +64,7 @@ def message_bytes(message: str | bytes | EmailBase) -> bytes:
         return message.encode("utf-8")
     if isinstance(message, (bytes, bytearray, memoryview)):
         return bytes(message)
-    raise TypeError(f"data() takes str, bytes or an email.message.EmailMessage, not {type(message).__name__}")
+    raise WrongTypeError(f"data() takes str, bytes or an email.message.EmailMessage, not {type(message).__name__}")
 
 
 def _ascii_headers(message: EmailBase) -> bool:
@@ -239,13 +242,12 @@ class Conversation:
         The transcript shows each base64 line decoded: anyone on the wire can do the same,
         which is why servers offer AUTH only after STARTTLS.
         """
-        from smtplearn.protocol.auth import b64encode_text, plain_response
         mechanism = mechanism.upper()
         if mechanism == "PLAIN":
             # RFC 4954 §4: the initial response saves a round trip
             return self.command(Command(Verb.AUTH, f"PLAIN {plain_response(user, password)}"))
         if mechanism != "LOGIN":
-            raise ValueError(f"login() speaks PLAIN or LOGIN, not {mechanism!r}")
+            raise UsageError(f"login() speaks PLAIN or LOGIN, not {mechanism!r}")
         answer = self.command(Command(Verb.AUTH, "LOGIN"))
         for secret in (user, password):
             if answer.code != 334:
@@ -323,9 +325,8 @@ class Conversation:
     def allowed_verbs(self) -> tuple[Verb, ...]:
         return self.session.allowed_verbs
 
-    def state_diagram(self, **options: Any) -> Any:
+    def state_diagram(self, **options: Any) -> Diagram:
         """The server's state machine with this session's state lit and its path drawn."""
-        from smtplearn.diagrams import state_diagram
         # draw only what this server offers: no STARTTLS/AUTH edges unless its EHLO listed them
         options.setdefault("offered", set(self.extensions))
         return state_diagram(current=self.state, path=self.transcript, **options)

@@ -15,7 +15,12 @@ from html import escape
 from typing import Any
 
 from smtplearn.protocol.data import dot_stuff
+from smtplearn.protocol.errors import NotFoundError
+from smtplearn.protocol.limits import Limits
 from smtplearn.protocol.states import State
+from smtplearn.render.html import reply_colour
+from smtplearn.authentication import check_spf
+from smtplearn.authentication.dns_hooks import DNSUnavailable, txt_records
 
 
 @dataclass(frozen=True)
@@ -32,7 +37,7 @@ class Feedback:
         return ("✅ " if self.passed else "💡 Not yet: ") + self.message
 
     def _repr_html_(self) -> str:
-        colour, mark = ("#1a7f37", "✅ Well done!") if self.passed else ("#9a6700", "💡 Not yet.")
+        colour, mark = (reply_colour(250), "✅ Well done!") if self.passed else (reply_colour(450), "💡 Not yet.")
         return (f'<div style="border-left:4px solid {colour};padding:4px 10px">'
                 f'<b style="color:{colour}">{mark}</b> {escape(self.message)}</div>')
 
@@ -76,7 +81,6 @@ def _start_here(answer: Any) -> Feedback:
 
 def _greeting(answer: Any) -> Feedback:
     """01: the SIZE limit the server advertised in its EHLO reply, as an int."""
-    from smtplearn.protocol.limits import Limits
     expected = Limits().message_size
     if _unanswered(answer):
         return _hint("Replace ... with a number: look for the line starting 'SIZE' in the EHLO reply.")
@@ -291,8 +295,6 @@ def _who_sent_this(system: Any) -> Feedback:
     """14: club.test publishes SPF: out.home.test may send for it (pass), any other host fails."""
     if _unanswered(system) or not hasattr(system, "net"):
         return _hint("Pass the MailSystem whose zones you changed: check('14-who-sent-this', system).")
-    from smtplearn.authentication import check_spf
-    from smtplearn.authentication.dns_hooks import DNSUnavailable, txt_records
     resolver = system.net.resolver
     try:
         records = [r for r in txt_records(resolver, "club.test") if r.lower().startswith(b"v=spf1")]
@@ -390,5 +392,5 @@ def check(exercise: str, answer: Any) -> Feedback:
     try:
         _, checker = EXERCISES[exercise]
     except KeyError:
-        raise KeyError(f"no exercise {exercise!r}; known: {', '.join(EXERCISES)}") from None
+        raise NotFoundError(f"no exercise {exercise!r}; known: {', '.join(EXERCISES)}") from None
     return checker(answer)

@@ -16,13 +16,20 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from smtplearn.protocol.commands import Command, parse_command
 from smtplearn.protocol.errors import RemoteProtocolError
 from smtplearn.protocol.events import Exchange
 from smtplearn.protocol.replies import Reply
 from smtplearn.protocol.states import Signal, State, Trigger, Verb
+from smtplearn.protocol.views import view
+
+#: a transcript's own Jupyter display draws its sequence diagram up to this many entries
+DISPLAY_LIMIT = 200
+
+if TYPE_CHECKING:  # the type of the picture an upper layer draws (never imported at run time)
+    from smtplearn.diagrams.diagram import Diagram
 
 
 # slots: no __dict__ per turn, so a long transcript costs less memory and the garbage
@@ -62,6 +69,34 @@ class Turn:
     @property
     def trigger(self) -> Trigger | None:
         return self.exchange.trigger
+
+    @property
+    def is_greeting(self) -> bool:
+        """True for the server's greeting: the turn where the client sent nothing (§3.1). A line
+        the server could not parse (``HELLO x`` -> 500) has no trigger either, but it was sent."""
+        return (self.trigger is None and not self.sent) or self.trigger is Signal.CONNECT
+
+    def sent_lines(self, body_lines: int = 12) -> list[str]:
+        """What the client sent, as lines to show: the one summary every view uses.
+
+        A command is its line (no CRLF); the greeting, which answers a connection,
+        is no line at all. A message is its first ``body_lines`` lines as they
+        travelled (a line starting with "." went dot-stuffed, RFC 5321 §4.5.2),
+        then how much was left out, then the "." line that ended it.
+        """
+        if self.is_greeting:
+            return []
+        text = self.sent.decode("utf-8", "replace")
+        if self.trigger is not Signal.END_OF_DATA:
+            return [text.removesuffix("\r\n")]
+        lines = text.split("\r\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        shown = [("." + line if line.startswith(".") else line) for line in lines[:body_lines]]
+        if len(lines) > body_lines:
+            shown.append(f"[... {len(lines) - body_lines} more lines, "
+                         f"{self.exchange.size or len(self.sent)} octets in all]")
+        return shown + ["."]
 
 
 @dataclass(frozen=True)
@@ -156,10 +191,12 @@ class Transcript:
             self.entries.append(_shifted(entry, shift))
 
     # -- display (views only: renderers never change the transcript) -------------
+    # The renderers sit above this module; they are reached through the named hook
+    # smtplearn.protocol.views, never imported here (docs/architecture.md).
     def text(self, *, body_lines: int = 12) -> str:
         """swaks-like text: ``->`` what the client sent, ``<-`` what the server answered."""
-        from smtplearn.render.text import transcript_text
-        return transcript_text(self, body_lines=body_lines)
+        text: str = view("transcript_text")(self, body_lines=body_lines)
+        return text
 
     def __str__(self) -> str:
         return self.text()
@@ -168,13 +205,12 @@ class Transcript:
         return f"<Transcript {len(self.turns)} exchanges>\n{self.text()}"
 
     def _repr_html_(self) -> str:
-        from smtplearn.render.html import transcript_html
-        return transcript_html(self)
+        html: str = view("transcript_html")(self)
+        return html
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         """Jupyter shows the sequence diagram above the table (inline SVG, no JavaScript);
         long transcripts show the table only (draw them with .sequence_diagram())."""
-        from smtplearn.diagrams.sequence import DISPLAY_LIMIT
         table = self._repr_html_()
         bundle = {"text/html": table, "text/plain": repr(self)}
         if self.turns and len(self.entries) <= DISPLAY_LIMIT:
@@ -183,10 +219,10 @@ class Transcript:
             bundle["image/svg+xml"] = svg
         return bundle
 
-    def sequence_diagram(self, **options: Any) -> Any:
+    def sequence_diagram(self, **options: Any) -> Diagram:
         """The conversation as a sequence diagram (our own SVG, no graphviz needed; see smtplearn.diagrams)."""
-        from smtplearn.diagrams import sequence_diagram
-        return sequence_diagram(self, **options)
+        diagram: Diagram = view("sequence_diagram")(self, **options)
+        return diagram
 
     # -- saving -------------------------------------------------------------------
     def to_json(self) -> str:
@@ -228,6 +264,13 @@ class Transcript:
 
 class TranscriptFormatError(ValueError):
     """A transcript file that ``Transcript.load`` cannot read; the message says what is wrong."""
+
+
+class HasTranscript(Protocol):
+    """A Pair or a Client: anything that records its session in ``.transcript``."""
+
+    @property
+    def transcript(self) -> Transcript: ...
 
 
 def _shifted(entry: Entry, shift: float) -> Entry:

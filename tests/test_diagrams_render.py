@@ -64,7 +64,7 @@ def test_sequence_diagram_png_through_graphviz(dot, tmp_path):
     data = d.save(tmp_path / "q.png").read_bytes()
     assert data.startswith(PNG_SIGNATURE) and len(data) > 5000
     svg = d.source  # the pinned layout also renders as SVG in graphviz with the same labels
-    from smtplearn.diagrams.render import run_graphviz
+    from smtplearn.diagrams.diagram import run_graphviz
     text = all_text(run_graphviz(svg, "svg", engine="neato", neato_no_op=2).decode())
     assert "MAIL FROM:<alice@example.org>" in text and "354 End data with <CR><LF>.<CR><LF>" in text
 

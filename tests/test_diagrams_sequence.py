@@ -83,7 +83,7 @@ def test_data_body_is_summarised_with_its_size():
     model = sequence_rows(pair.transcript, body_lines=3)
     body = next(r for r in model.rows if r.kind.value == "body")
     assert body.lines[:3] == ("From: a@example.org", "Subject: hi", "")
-    assert body.lines[3].startswith("[… 4 more lines, ") and body.lines[3].endswith(" octets in all]")
+    assert body.lines[3].startswith("[... 4 more lines, ") and body.lines[3].endswith(" octets in all]")
     assert body.lines[-1] == "."
 
 

@@ -225,7 +225,7 @@ def test_05_without_dns_says_so_and_runs_to_its_end_on_recorded_answers(tmp_path
     assert "kind: nxdomain | permanent: True" in shown  # not "timeout | permanent: False"
     assert "DNSTimeout" in shown  # the tagged no-network demonstration still raises
     errors = [out for out in outputs if out.output_type == "error"]
-    assert {error.ename for error in errors} <= {"DNSTimeout", "ValueError"}, [e.ename for e in errors]
+    assert {error.ename for error in errors} <= {"DNSTimeout", "ValueError", "UsageError"}, [e.ename for e in errors]
     assert len(errors) == sum(RAISES in cell.metadata.get("tags", []) for cell in _code(notebook))
     assert took < 60, f"notebook 05 without DNS took {took:.0f} s: the check must give up quickly"
 

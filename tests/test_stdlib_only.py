@@ -20,22 +20,11 @@ FORBIDDEN = {"socket", "ssl", "threading", "asyncio", "selectors", "select", "su
              "multiprocessing", "concurrent", "socketserver", "smtplib", "http", "urllib"}
 
 
-#: views a protocol value may hand its display to, imported inside ``_repr_*_`` only (rule 9)
-LAZY_VIEWS = ("smtplearn.render.",)
-
-
-def _local_imports(tree: ast.AST) -> set[ast.AST]:
-    """Import statements inside functions (lazy ones)."""
-    return {inner for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-            for inner in ast.walk(node) if isinstance(inner, (ast.Import, ast.ImportFrom))}
-
-
 def imported_modules(tree: ast.AST) -> set[str]:
+    """Every module ``tree`` imports, inside functions too (a value shows itself with an upper
+    layer's code through smtplearn.protocol.views, which imports nothing of ours)."""
     names: set[str] = set()
-    lazy = _local_imports(tree)
     for node in ast.walk(tree):
-        if node in lazy and isinstance(node, ast.ImportFrom) and (node.module or "").startswith(LAZY_VIEWS):
-            continue
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:

@@ -19,12 +19,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from smtplearn.protocol.errors import Error
+
 __all__ = ["txt_records", "dkim_dnsfunc", "dmarc_dnsfunc", "pyspf_dns"]
 
 _PYSPF_LOCK = threading.Lock()
 
 
-class DNSUnavailable(Exception):
+class DNSUnavailable(Error):
     """The resolver could not answer (a temporary error, not "no such record")."""
 
 

@@ -11,6 +11,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import datetime, timezone
+
+from smtplearn.diagrams import DotNotFoundError, PngNotAvailableError, sequence_diagram, state_diagram
+from smtplearn.transports.memory import Pair
+from smtplearn.protocol.errors import Error
+from smtplearn.protocol.states import State
+from smtplearn.transcript import Transcript
 
 HELP = "draw the state diagram or a transcript's sequence diagram (.svg, .png or .dot)"
 
@@ -30,11 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                      help="message lines to show before summarising (default 3)")
 
 
-def demo_transcript():  # type: ignore[no-untyped-def]
+def demo_transcript() -> Transcript:
     """A short session that shows every reply class: the README's sequence diagram."""
-    from datetime import datetime, timezone
-
-    from smtplearn.transports.memory import Pair
     pair = Pair(clock=lambda: datetime(2024, 1, 1, tzinfo=timezone.utc))
     pair.ehlo()
     pair.send_line("RCPT TO:<bob@example.org>")  # out of order: 503
@@ -48,10 +52,6 @@ def demo_transcript():  # type: ignore[no-untyped-def]
 
 
 def run(args: argparse.Namespace) -> int:
-    from smtplearn.diagrams import DotNotFoundError, PngNotAvailableError, sequence_diagram, state_diagram
-    from smtplearn.protocol.states import State
-    from smtplearn.transcript import Transcript
-
     try:
         if args.kind == "states":
             current = None
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
             transcript = Transcript.load(args.transcript) if args.transcript else demo_transcript()
             diagram = sequence_diagram(transcript, timings=args.timings, body_lines=args.body_lines)
         path = diagram.save(args.out)
-    except (DotNotFoundError, PngNotAvailableError, ValueError, OSError) as exc:
+    except (DotNotFoundError, PngNotAvailableError, Error, ValueError, OSError) as exc:
         print(f"smtplearn diagram: {exc}", file=sys.stderr)
         return 1
     print(f"wrote {path}")

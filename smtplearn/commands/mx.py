@@ -16,6 +16,10 @@ from __future__ import annotations
 import argparse
 import sys
 
+from smtplearn.mx.errors import MXLookupError
+from smtplearn.mx.lookup import lookup_mx
+from smtplearn.mx.resolver import make_resolver
+
 HELP = "look up where mail for a domain goes: MX records in sending order (RFC 5321 §5.1)"
 
 EX_USAGE = 64  # sysexits.h: the command was used incorrectly
@@ -42,9 +46,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from smtplearn.mx.lookup import MXLookupError, lookup_mx
-    from smtplearn.mx.resolver import make_resolver
-
     try:
         resolver = make_resolver(args.nameserver, timeout=min(2.0, args.timeout), lifetime=args.timeout)
         result = lookup_mx(args.domain, resolver, seed=args.seed)

@@ -21,8 +21,11 @@ import sys
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
+from smtplearn.conversation import DEFAULT_CLIENT_NAME
+from smtplearn.delivery.mta import deliver
+from smtplearn.mx.resolver import make_resolver
 from smtplearn.protocol.addresses import check_mailbox
-from smtplearn.protocol.errors import RemoteProtocolError
+from smtplearn.protocol.errors import RemoteProtocolError, UsageError
 
 HELP = "send a message, directly (--server) or by MX lookup like a mail server, and print the transcript"
 
@@ -63,16 +66,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from smtplearn.conversation import DEFAULT_CLIENT_NAME
-    from smtplearn.delivery.mta import deliver
-
     try:
         check_addresses(args.sender, args.recipients)
         message = build_message(args.sender, args.recipients, args.subject, _body(args))
         relay = parse_server(args.server, args.port) if args.server else None
         resolver = None
         if relay is None:
-            from smtplearn.mx.resolver import make_resolver
             resolver = make_resolver(args.nameserver, lifetime=min(args.timeout or 10.0, 10.0))
         report = deliver(message, sender=args.sender, recipients=args.recipients, resolver=resolver,
                          port=args.port, helo=args.helo or DEFAULT_CLIENT_NAME, seed=args.seed,
@@ -87,12 +86,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def check_addresses(sender: str, recipients: list[str]) -> None:
-    """Raise ValueError unless every address is local-part@domain (RFC 5321 §4.1.2), before any DNS or TCP."""
+    """Raise UsageError unless every address is local-part@domain (RFC 5321 §4.1.2), before any DNS or TCP."""
     for option, address in [("--from", sender)] + [("--to", r) for r in recipients]:
         try:
             check_mailbox(address)
         except RemoteProtocolError as exc:
-            raise ValueError(f"{option} {address!r}: {exc.reply.text if exc.reply else exc}") from None
+            raise UsageError(f"{option} {address!r}: {exc.reply.text if exc.reply else exc}") from None
 
 
 def build_message(sender: str, recipients: list[str], subject: str, body: str) -> EmailMessage:
@@ -117,7 +116,7 @@ def parse_server(text: str, default_port: int) -> tuple[str, int]:
     elif text.count(":") == 1:
         host, port = text.split(":")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ValueError(f"--server {text!r}: give HOST, HOST:PORT or [IPv6]:PORT, e.g. 127.0.0.1:2525")
+        raise UsageError(f"--server {text!r}: give HOST, HOST:PORT or [IPv6]:PORT, e.g. 127.0.0.1:2525")
     return host, int(port)
 
 

@@ -18,16 +18,13 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
-if TYPE_CHECKING:
-    from smtplearn.protocol.events import Event
-    from smtplearn.transports.server import Server
-    from smtplearn.transcript import Transcript
-
-#: the server's defaults, repeated here so --help needs no import of the server
-DEFAULT_MAX_CONNECTIONS = 1000
-DEFAULT_IDLE_TIMEOUT = 300.0
+from smtplearn.protocol.events import Closed, Event, Exchange, MessageAccepted
+from smtplearn.protocol.limits import Limits
+from smtplearn.render.text import NOTE_MARK, turn_lines
+from smtplearn.transcript import Transcript, Turn
+from smtplearn.transports.server import DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, Server
 
 HELP = "run a teaching SMTP server that prints every session live, each reply explained"
 
@@ -91,7 +88,6 @@ class Narrator:
         self.broken = False  # stdout closed (serve | head): keep serving, stop printing
 
     def __call__(self, transcript: Transcript, event: Event) -> None:
-        from smtplearn.protocol.events import MessageAccepted
         label = f"[{transcript.title.split(' ')[0]}]"
         key = id(transcript)
         if isinstance(event, MessageAccepted):
@@ -158,10 +154,6 @@ class Narrator:
 
     @staticmethod
     def lines(event: Event) -> list[str]:
-        from smtplearn.protocol.events import Closed, Exchange, MessageAccepted
-        from smtplearn.render.text import NOTE_MARK, turn_lines
-        from smtplearn.transcript import Turn
-
         if isinstance(event, Exchange):
             out = turn_lines(Turn(0.0, "client", "server", event))
             move = (f"{event.before.name} -> {event.after.name}" if event.before is not event.after
@@ -194,10 +186,7 @@ Press Ctrl-C to stop.
 
 
 def run(args: argparse.Namespace) -> int:
-    from smtplearn.transports.server import Server
-
     narrator = Narrator()
-    from smtplearn.protocol.limits import Limits
     # the classroom deviation, by name: plain nc's bare-LF command lines are accepted and noted
     limits = Limits(bare_lf_commands=not args.strict_line_ends)
     server = Server(args.host, args.port, hostname=args.hostname, local_domains=args.local_domains,

@@ -5,33 +5,13 @@
     report.delivered, report.deferred, report.bounced
     report.transcript.sequence_diagram()        # sender → DNS → MX1 → MX2
 
-Names load on first use, so importing this package costs nothing until used.
+Importing this package loads none of graphviz, ipywidgets or dnspython.
 """
 
-from __future__ import annotations
+from smtplearn.delivery.connectors import Connector, TCPConnector
+from smtplearn.delivery.envelope import OutgoingMessage, make_message
+from smtplearn.delivery.mta import deliver
+from smtplearn.delivery.report import DeliveryReport, RecipientResult, Status
 
-from typing import TYPE_CHECKING
-
-from smtplearn._lazy import lazy_exports
-
-if TYPE_CHECKING:  # pragma: no cover - for type checkers only
-    from smtplearn.delivery.connectors import Connector, TCPConnector
-    from smtplearn.delivery.envelope import OutgoingMessage, make_message
-    from smtplearn.delivery.mta import deliver
-    from smtplearn.delivery.report import DeliveryReport, RecipientResult, Status
-
-_EXPORTS: dict[str, str] = {
-    "deliver": "smtplearn.delivery.mta",
-    "DeliveryReport": "smtplearn.delivery.report",
-    "RecipientResult": "smtplearn.delivery.report",
-    "Status": "smtplearn.delivery.report",
-    "OutgoingMessage": "smtplearn.delivery.envelope",
-    "make_message": "smtplearn.delivery.envelope",
-    "Connector": "smtplearn.delivery.connectors",
-    "TCPConnector": "smtplearn.delivery.connectors",
-}
-
-__all__ = list(_EXPORTS)
-
-
-__getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
+__all__ = ["Connector", "DeliveryReport", "OutgoingMessage", "RecipientResult", "Status", "TCPConnector",
+           "deliver", "make_message"]

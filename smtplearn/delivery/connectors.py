@@ -14,6 +14,7 @@ import errno
 from typing import Protocol
 
 from smtplearn.conversation import Conversation
+from smtplearn.transports.client import Client
 
 __all__ = ["Connector", "TCPConnector", "connect_failure_text", "CONNECT_TIMEOUT"]
 
@@ -39,7 +40,6 @@ class TCPConnector:
 
     def __call__(self, host: str, address: str, port: int, *, local_hostname: str,
                  timeout: float | None) -> Conversation:
-        from smtplearn.transports.client import Client
         # timeout=None: the RFC's per-command timeouts (§4.5.3.2: 10 minutes after the final
         # dot, so a slow server is not taken for a dead one and sent a second copy)
         return Client(address, port, timeout=timeout,

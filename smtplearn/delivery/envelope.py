@@ -22,6 +22,7 @@ from email.utils import format_datetime, getaddresses
 
 from smtplearn.mx.names import ascii_mailbox, domain_of
 from smtplearn.protocol.data import crlf_lines
+from smtplearn.protocol.errors import UsageError, WrongTypeError
 
 __all__ = ["OutgoingMessage", "make_message", "group_by_domain", "strip_headers"]
 
@@ -44,7 +45,7 @@ class OutgoingMessage:
 
     def __post_init__(self) -> None:
         if not self.recipients:
-            raise ValueError("no recipients: pass recipients=[...] or give the message To:/Cc:/Bcc: headers")
+            raise UsageError("no recipients: pass recipients=[...] or give the message To:/Cc:/Bcc: headers")
 
     @property
     def header_block(self) -> bytes:
@@ -81,7 +82,7 @@ def make_message(message: str | bytes | EmailBase, sender: str | None = None,
     if sender is None:
         found = [address for _, address in getaddresses(headers.get_all("Sender", []) or headers.get_all("From", []))]
         if not found or not found[0]:
-            raise ValueError("no sender: pass sender='you@example.org' (or sender='' for the null path <>) "
+            raise UsageError("no sender: pass sender='you@example.org' (or sender='' for the null path <>) "
                              "or give the message a From: header")
         sender = found[0]
     if recipients is None:
@@ -113,7 +114,7 @@ def _as_bytes(message: str | bytes | EmailBase) -> bytes:
         return message.encode("utf-8")
     if isinstance(message, (bytes, bytearray, memoryview)):
         return bytes(message)
-    raise TypeError(f"deliver() takes str, bytes or an email.message.EmailMessage, not {type(message).__name__}")
+    raise WrongTypeError(f"deliver() takes str, bytes or an email.message.EmailMessage, not {type(message).__name__}")
 
 
 def _required_fields(raw: bytes, headers: EmailBase, sender: str) -> bytes:

@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+from smtplearn.diagrams.diagram import Diagram
 from smtplearn.mx.names import domain_of
-from smtplearn.render.html import REPLY_CLASSES
+from smtplearn.protocol.errors import NotFoundError, NotNowError, UsageError
+from smtplearn.render.html import REPLY_CLASSES, Cell, html_table
 from smtplearn.transcript import Transcript
 
 if TYPE_CHECKING:
@@ -127,7 +129,7 @@ class DeliveryReport:
         for result in self.results:
             if result.recipient == recipient:
                 return result
-        raise KeyError(f"{recipient!r} was not a recipient; recipients: {', '.join(r.recipient for r in self.results)}")
+        raise NotFoundError(f"{recipient!r} was not a recipient; recipients: {', '.join(r.recipient for r in self.results)}")
 
     def retry(self) -> DeliveryReport:
         """Try the deferred recipients again, as an MTA's queue does later (RFC 5321 §4.5.4.1).
@@ -135,14 +137,14 @@ class DeliveryReport:
         Never those whose outcome is unknown: the server may already have the message.
         """
         if self._retry is None:
-            raise RuntimeError("this report cannot retry: it was not made by deliver()")
+            raise NotNowError("this report cannot retry: it was not made by deliver()")
         if not self.deferred:
-            raise ValueError("nothing to retry: no recipient is deferred "
+            raise UsageError("nothing to retry: no recipient is deferred "
                              f"(delivered: {len(self.delivered)}, bounced: {len(self.bounced)}, "
                              f"outcome unknown: {len(self.unknown)}, never retried: the server may have it)")
         return self._retry(self.deferred)
 
-    def sequence_diagram(self, **options: Any) -> Any:
+    def sequence_diagram(self, **options: Any) -> Diagram:
         """sender → DNS → each MX tried, as a sequence diagram (SVG drawn by smtplearn.diagrams)."""
         return self.transcript.sequence_diagram(**options)
 
@@ -172,19 +174,14 @@ class DeliveryReport:
         return f"<DeliveryReport>\n{self.summary()}"
 
     def _repr_html_(self) -> str:
-        cell = "padding:2px 8px;border-bottom:1px solid #d0d7de;text-align:left;vertical-align:top"
-        rows = []
+        rows: list[list[str | Cell]] = []
         for r in self.results:
             where = f"{escape(r.host)}<br><small>{escape(r.address)}</small>" if r.host else ""
             answer = escape(str(r.reply)).replace("\n", "<br>") if r.reply is not None else ""
-            rows.append(f'<tr><td style="{cell}">{escape(r.recipient)}</td>'
-                        f'<td style="{cell};color:{_COLOURS[r.status]};font-weight:bold">{r.status.value}</td>'
-                        f'<td style="{cell}">{where}</td><td style="{cell};font-family:monospace">{answer}</td>'
-                        f'<td style="{cell}">{escape(r.reason)}</td></tr>')
-        head = "".join(f'<th style="{cell}">{h}</th>' for h in ("recipient", "status", "where", "reply", "why"))
+            rows.append([escape(r.recipient), Cell(r.status.value, f"color:{_COLOURS[r.status]};font-weight:bold"),
+                         where, Cell(answer, "font-family:monospace"), escape(r.reason)])
         notification = f"<p>{escape(self.notification)}</p>" if self.notification else ""
         return (f"<p>Delivery from <code>&lt;{escape(self.sender)}&gt;</code>: {escape(self._counts())}</p>"
-                f'<table style="border-collapse:collapse;font-size:13px"><thead><tr>{head}</tr></thead>'
-                f"<tbody>{''.join(rows)}</tbody></table>{notification}"
-                "<details><summary>Transcript of every hop</summary>"
+                + html_table(("recipient", "status", "where", "reply", "why"), rows) + notification
+                + "<details><summary>Transcript of every hop</summary>"
                 f"{self.transcript._repr_html_()}</details>")

@@ -15,6 +15,7 @@ from typing import Any
 from smtplearn.delivery.report import Status
 from smtplearn.mx.lookup import TEMPORARY, MXLookupError, MXResult, lookup_mx
 from smtplearn.protocol.catalogue import reply
+from smtplearn.protocol.errors import UsageError
 from smtplearn.protocol.replies import Reply
 
 __all__ = ["Route", "Decided", "find_route", "DNS"]
@@ -42,7 +43,7 @@ class Route:
 
     def __post_init__(self) -> None:
         if (self.decided is None) == (not self.pairs):
-            raise ValueError("a Route has either addresses to try or an outcome, not both or neither")
+            raise UsageError("a Route has either addresses to try or an outcome, not both or neither")
 
 
 Note = Callable[..., None]

@@ -8,8 +8,9 @@ per participant). Both return a ``Diagram``: it shows itself in Jupyter, and
 when a picture is rendered.
 """
 
-from smtplearn.diagrams.render import Diagram, DotNotFoundError, PngNotAvailableError
-from smtplearn.diagrams.sequence import sequence_diagram
+from smtplearn.diagrams.diagram import Diagram
+from smtplearn.diagrams.errors import DotNotFoundError, PngNotAvailableError
+from smtplearn.diagrams.sequence_diagram import sequence_diagram
 from smtplearn.diagrams.state import state_diagram
 
 __all__ = ["Diagram", "DotNotFoundError", "PngNotAvailableError", "sequence_diagram", "state_diagram"]

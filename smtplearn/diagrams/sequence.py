@@ -1,26 +1,21 @@
-"""A transcript as a sequence diagram: one column per participant, one row per message.
+"""The layout of a sequence diagram: one column per participant, one row per message.
 
 graphviz is a poor fit for sequence diagrams (it re-solves a layout problem the
 picture does not have, slowly, for 1000 rows), so the layout here is
 deterministic arithmetic on the neutral model (``model.sequence_rows``):
 columns are as wide as their longest label needs, rows as tall as their
 lines, so labels can never overlap. ``svg.py`` draws it as SVG (the main
-output, no graphviz needed); ``dot_source`` pins the very same layout in DOT
-for graphviz (PNG export, or for anyone who wants the DOT).
+output, no graphviz needed); ``sequence_diagram.py`` pins the very same layout
+in DOT for graphviz (PNG export) and puts both in one ``Diagram``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from html import escape
-from typing import TYPE_CHECKING
 
-from smtplearn.diagrams.sequence_model import Row, RowKind, SequenceModel, sequence_rows
-from smtplearn.diagrams.text import text_width
-from smtplearn.diagrams.render import Diagram
+from smtplearn.diagrams.sequence_model import Row, RowKind, SequenceModel
+from smtplearn.diagrams.labels import text_width
 
-if TYPE_CHECKING:
-    from smtplearn.transcript import Transcript
 
 FONT_SIZE = 12
 CHAR = 7.25          # width of one monospace cell at FONT_SIZE (DejaVu Sans Mono, Menlo, Consolas)
@@ -29,8 +24,6 @@ HEAD_H = 30          # participant box height
 PAD = 10             # space between an arrow's end and its text
 MIN_GAP = 150        # narrowest distance between two lifelines
 TOP = 78             # title and legend above the participant boxes
-#: a transcript's own Jupyter display draws the diagram up to this many entries
-DISPLAY_LIMIT = 200
 #: a notebook column with the file browser open is ~850 px: a diagram of three or more
 #: participants that would be wider lets its labels run past a lifeline instead of pushing
 #: the lifelines apart (each row has its own band, so labels still never overlap)
@@ -147,67 +140,3 @@ def layout(model: SequenceModel, *, timings: bool = False) -> Layout:
 
 
 # -- DOT, pinned: graphviz draws our layout (neato -n2), it does not make its own -----------
-def _text_node(name: str, x: float, y: float, lines: tuple[str, ...], colour: str) -> str:
-    body = "<BR ALIGN=\"LEFT\"/>".join(escape(line) for line in lines) + '<BR ALIGN="LEFT"/>'
-    w = block_width(lines) + 4
-    h = len(lines) * LINE
-    return (f'  {name} [shape="plaintext" pos="{x + w / 2:.1f},{y - h / 2:.1f}!" width="{w / 72:.3f}" '
-            f'height="{h / 72:.3f}" fixedsize="true" label=<<FONT COLOR="{colour}">{body}</FONT>>];')
-
-
-def dot_source(lay: Layout) -> str:
-    """The layout as DOT with every position pinned (render with ``neato -n2``)."""
-    from smtplearn.diagrams.svg import arrow_colour, text_colour
-    flip = lay.height  # graphviz's y axis points up
-
-    def point(name: str, x: float, y: float) -> str:
-        return f'  {name} [shape="point" width="0.01" pos="{x:.1f},{flip - y:.1f}!"];'
-
-    out = ["digraph sequence {",
-           f'  graph [bgcolor="white" splines="line" bb="0,0,{lay.width:.0f},{lay.height:.0f}"];',
-           '  node [fontname="DejaVu Sans Mono,Courier,monospace" fontsize="11" margin="0"];',
-           '  edge [arrowsize="0.7"];']
-    for i, (name, x) in enumerate(lay.columns.items()):
-        w = lay.heads[name]
-        for where, y in (("top", TOP + HEAD_H / 2), ("bottom", lay.body_bottom + HEAD_H / 2)):
-            out.append(f'  head{i}{where} [shape="box" style="rounded,filled" fillcolor="#f6f8fa" '
-                       f'color="#57606a" pos="{x:.1f},{flip - y:.1f}!" width="{w / 72:.3f}" '
-                       f'height="{HEAD_H / 72:.3f}" fixedsize="true" label=<<B>{escape(name)}</B>>];')
-        out.append(f'  head{i}top -> head{i}bottom [style="dashed" color="#6e7781" arrowhead="none"];')
-    for n, p in enumerate(lay.rows):
-        row = p.row
-        colour = arrow_colour(row)
-        out.append(_text_node(f"t{n}", min(p.x1, p.x2) + PAD, flip - p.top, row.lines, text_colour(row)))
-        if p.x1 == p.x2:
-            continue
-        out.append(point(f"a{n}", p.x1, p.y))
-        out.append(point(f"b{n}", p.x2, p.y))
-        style = "dashed" if row.kind in (RowKind.NOTE, RowKind.CONNECT) else "solid"
-        out.append(f'  a{n} -> b{n} [color="{colour}" style="{style}"];')
-        if row.kind is RowKind.REPLY:
-            continue
-        out.append(f'  n{n} [shape="plaintext" fontcolor="#57606a" fontsize="10" label="{row.number}" '
-                   f'pos="{lay.gutter - 8:.1f},{flip - p.y:.1f}!"];')
-    out.append("}")
-    return "\n".join(out) + "\n"
-
-
-def sequence_diagram(transcript: Transcript, *, timings: bool = False, body_lines: int = 3,
-                     width: int = 72, title: str | None = None) -> Diagram:
-    """The transcript as a sequence diagram (SVG drawn by our own code; DOT on request).
-
-    ``timings`` adds when each exchange started and how long the reply took;
-    ``body_lines`` is how many lines of a message to show before "[… N more lines]";
-    ``width`` is where long lines wrap (in characters), so nothing runs off the page.
-    """
-    from smtplearn.diagrams.svg import svg_document
-    model = sequence_rows(transcript, body_lines=body_lines, width=width)
-    if title is not None:
-        model = SequenceModel(model.participants, model.rows, title)
-    lay = layout(model, timings=timings)
-    who = " and ".join(model.participants)
-    return Diagram(dot_source(lay), transcript.text(body_lines=body_lines),
-                   svg_maker=lambda: svg_document(lay), engine="neato", neato_no_op=2,
-                   name=f"sequence diagram, {len(transcript.turns)} exchanges",
-                   label=f"Sequence diagram: {model.title or 'SMTP conversation'}, "
-                         f"{len(transcript.turns)} exchanges between {who}")

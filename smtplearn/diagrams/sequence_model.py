@@ -9,13 +9,11 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from smtplearn.diagrams.text import printable, text_width
+from smtplearn.diagrams.labels import printable, text_width
 from smtplearn.protocol.states import Signal, State
-
-if TYPE_CHECKING:
-    from smtplearn.transcript import Transcript
+from smtplearn.transcript import Note, Transcript
 
 
 class RowKind(enum.Enum):
@@ -70,31 +68,8 @@ def wrap(line: str, width: int) -> list[str]:
     return pieces
 
 
-def body_lines_of(sent: bytes, size: int, keep: int) -> list[str]:
-    """The message text summarised: the first ``keep`` lines, then how much is left, then "."."""
-    lines = sent.decode("utf-8", "replace").split("\r\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    # what travelled: a line starting with "." was sent dot-stuffed (§4.5.2)
-    shown = [("." + line if line.startswith(".") else line) for line in lines[:keep]]
-    octets = size or len(sent)
-    if len(lines) > keep:
-        shown.append(f"[… {len(lines) - keep} more lines, {octets} octets in all]")
-    else:
-        shown.append(f"[{octets} octets]")
-    return shown + ["."]
-
-
-def is_greeting(turn: Any) -> bool:
-    """True for the server's greeting: the turn where the client sent nothing (§3.1). A line
-    the server could not parse (``HELLO x`` -> 500) has no trigger either, but it was sent."""
-    trigger = turn.trigger
-    return (trigger is None and not turn.sent) or getattr(trigger, "name", "") == "CONNECT"
-
-
 def sequence_rows(transcript: Transcript, *, body_lines: int = 3, width: int = 72) -> SequenceModel:
     """The transcript as rows, in time order, every wire text made printable and wrapped."""
-    from smtplearn.transcript import Note
 
     def fit(texts: Iterable[str]) -> tuple[str, ...]:
         return tuple(piece for text in texts for piece in wrap(printable(text), width))
@@ -107,14 +82,13 @@ def sequence_rows(transcript: Transcript, *, body_lines: int = 3, width: int = 7
                             number, entry.time, full=entry.text))
             continue
         client, server, sent = entry.client, entry.server, entry.sent
-        if is_greeting(entry):
+        if entry.is_greeting:
             rows.append(Row(RowKind.CONNECT, client, server, ("(connect)",), number, entry.time))
         elif entry.trigger is Signal.END_OF_DATA:
-            text = body_lines_of(sent, entry.exchange.size, body_lines)
-            rows.append(Row(RowKind.BODY, client, server, fit(text), number, entry.time,
+            rows.append(Row(RowKind.BODY, client, server, fit(entry.sent_lines(body_lines)), number, entry.time,
                             full=sent.decode("utf-8", "replace")))
         else:
-            line = sent.decode("utf-8", "replace").removesuffix("\r\n")
+            line = entry.sent_lines()[0]
             rows.append(Row(RowKind.COMMAND, client, server, fit([line]), number, entry.time, full=line))
         answer = str(entry.reply)
         changed = last_state.get(server) is not entry.after

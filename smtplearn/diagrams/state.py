@@ -19,18 +19,20 @@ from html import escape
 from collections.abc import Collection
 from typing import Any
 
-from smtplearn.diagrams.state_model import FIRST_STATE, EdgeKind, StateEdge, StateGraph, StateNode, state_graph, step_numbers
-from smtplearn.diagrams.render import Diagram
+from smtplearn.diagrams.diagram import Diagram
+from smtplearn.diagrams.state_model import (FIRST_STATE, EdgeKind, Route, StateEdge, StateGraph, StateNode,
+                                            state_graph, step_numbers)
 from smtplearn.protocol.states import State
+from smtplearn.render.html import PALETTE, reply_colour
 
 FONT = "Helvetica,Arial,sans-serif"
 MONO = "Courier,monospace"
 #: the palette (WCAG AA on white: text >= 4.5:1, lines >= 3:1; tests/test_contrast.py checks it)
-INK = "#24292f"
-MUTED = "#57606a"     # secondary text: 6.4:1
-FAINT = "#6e7781"     # secondary lines (dashed any-time and 421 arrows): 4.6:1
-REFUSED = "#cf222e"   # refusals: 5.4:1, and dotted, so colour is not the only sign
-PATH_COLOUR = "#8250df"  # a session's route: purple, unlike any reply class colour; 5.0:1, and thicker
+INK = PALETTE.ink
+MUTED = PALETTE.muted     # secondary text: 6.4:1
+FAINT = PALETTE.grey     # secondary lines (dashed any-time and 421 arrows): 4.6:1
+REFUSED = reply_colour(500)   # refusals: 5.4:1, and dotted, so colour is not the only sign
+PATH_COLOUR = PALETTE.path  # a session's route: purple, unlike any reply class colour; 5.0:1, and thicker
 
 #: edge kind -> DOT attributes (one style table, no branching in the writer)
 EDGE_STYLE: dict[EdgeKind, dict[str, str]] = {
@@ -43,9 +45,9 @@ EDGE_STYLE: dict[EdgeKind, dict[str, str]] = {
 }
 ON_PATH = {"color": PATH_COLOUR, "penwidth": "2.6", "fontcolor": INK}
 
-NODE_STYLE = {"shape": "box", "style": "rounded,filled", "fillcolor": "#f6f8fa", "color": MUTED,
+NODE_STYLE = {"shape": "box", "style": "rounded,filled", "fillcolor": PALETTE.band, "color": MUTED,
               "penwidth": "1.2", "fontname": FONT, "margin": "0.14,0.05"}
-CURRENT_STYLE = {"fillcolor": "#fff8c5", "color": "#9a6700", "penwidth": "3"}
+CURRENT_STYLE = {"fillcolor": PALETTE.note, "color": PALETTE.current_edge, "penwidth": "3"}
 
 
 def _attrs(attrs: dict[str, str]) -> str:
@@ -70,7 +72,7 @@ def _halves(text: str, width: int = 20) -> list[str]:
 def _node(node: StateNode, main: list[State]) -> str:
     name = escape(node.state.name)
     detail = "<BR/>".join(escape(part) for part in _halves(node.detail))
-    now = '<BR/><FONT POINT-SIZE="10" COLOR="#7d4e00"><B>◀ now</B></FONT>' if node.current else ""
+    now = f'<BR/><FONT POINT-SIZE="10" COLOR="{PALETTE.now}"><B>◀ now</B></FONT>' if node.current else ""
     label = (f'<<B>{name}</B><BR/><FONT POINT-SIZE="9" COLOR="{MUTED}">{detail}</FONT>{now}>')
     attrs = {"label": label, "class": "state current" if node.current else "state",
              "id": f"state-{node.state.name}"}
@@ -125,7 +127,7 @@ def _edge_label(edge: StateEdge) -> str:
 
 #: the box that stands for "any of these states" (folded edges start there)
 ANY = "ANY"
-ANY_STYLE = {"shape": "box", "style": "rounded,dashed,filled", "fillcolor": "#ffffff", "color": MUTED,
+ANY_STYLE = {"shape": "box", "style": "rounded,dashed,filled", "fillcolor": PALETTE.paper, "color": MUTED,
              "class": "state any", "id": "state-ANY", "margin": "0.12,0.05"}
 
 
@@ -234,7 +236,7 @@ def dot_source(graph: StateGraph, title: str = "") -> str:
         f'ranksep="0.32" pad="0.2" labelloc="t" labeljust="l" label=<<B>{heading}</B>>];',
         f"  node {node_defaults};",
         f'  edge [fontname="{MONO}" fontsize="11"];',
-        '  start [shape="circle" style="filled" fillcolor="#24292f" color="#24292f" label="" '
+        f'  start [shape="circle" style="filled" fillcolor="{INK}" color="{INK}" label="" '
         'width="0.16" fixedsize="true" class="start"];',
     ]
     depth = depths(graph)
@@ -264,7 +266,7 @@ def text_summary(graph: StateGraph) -> str:
     return "\n".join(out)
 
 
-def state_diagram(current: State | str | None = None, path: Any = None, show_errors: bool = False,
+def state_diagram(current: State | str | None = None, path: Route | None = None, show_errors: bool = False,
                   *, title: str = "", offered: Collection[str] | None = None) -> Diagram:
     """The SMTP server's state machine, drawn from ``TRANSITIONS`` and nothing else.
 

@@ -12,10 +12,15 @@ import enum
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Union
 
-from smtplearn.protocol.states import (EXTENSION_VERBS, START_STATE, TRANSITIONS, WHERE, Signal, State, Trigger,
-                                       Verb)
+from smtplearn.protocol.client import parse_extensions
+from smtplearn.protocol.states import (EXTENSION_VERBS, START_STATE, TRANSITIONS, WHERE, Signal, State, Transition,
+                                       Trigger, Verb)
+from smtplearn.transcript import HasTranscript, Transcript, Turn
+
+#: the route a session took: its transcript, what holds one, or the states in order
+Route = Union[Transcript, HasTranscript, Sequence[Union[State, str]]]
 
 #: where the drawing starts: the connection is open, the server has not greeted yet; the
 #: table's CONNECT row (220 or 554) leads on from there
@@ -204,33 +209,39 @@ class Step:
     code: int | None = None
 
 
-def path_steps(path: Any) -> list[Step]:
+def _transcript_of(path: Route) -> Transcript | None:
+    if isinstance(path, Transcript):
+        return path
+    held = getattr(path, "transcript", None)
+    return held if isinstance(held, Transcript) else None
+
+
+def path_steps(path: Route) -> list[Step]:
     """The route a session took, from a Transcript, anything with ``.transcript``
     (a Pair, a Client), or a plain list of states."""
-    transcript = getattr(path, "transcript", path)
-    if hasattr(transcript, "entries"):
-        from smtplearn.transcript import Turn
+    transcript = _transcript_of(path)
+    if transcript is not None:
         return [Step(n, e.before, e.after, _trigger_of(e), e.reply.code)
                 for n, e in enumerate(transcript.entries, start=1) if isinstance(e, Turn)]
+    assert isinstance(path, Sequence), f"a route is a Transcript, a Pair/Client or states, not {path!r}"
     states = [s if isinstance(s, State) else State[str(s).upper()] for s in path]
     return [Step(n, a, b) for n, (a, b) in enumerate(zip(states, states[1:]), start=1)]
 
 
-def _trigger_of(turn: Any) -> Trigger | None | str:
+def _trigger_of(turn: Turn) -> Trigger | None | str:
     """A turn's trigger; a line the server could not parse has none either, but it is not the
     greeting: the greeting is the only turn where the client sent nothing."""
     if turn.trigger is None and turn.sent:
         return UNKNOWN
-    return turn.trigger  # type: ignore[no-any-return]
+    return turn.trigger
 
 
-def offered_in(path: Any) -> set[str] | None:
+def offered_in(path: Route) -> set[str] | None:
     """The EHLO keywords the server of ``path`` (a session's transcript) advertised last,
     an empty set after a plain HELO, or None when the path shows no greeting at all."""
-    from smtplearn.protocol.client import parse_extensions
-    transcript = getattr(path, "transcript", path)
-    turns = [e for e in getattr(transcript, "entries", ()) if getattr(e, "trigger", None) in (Verb.EHLO, Verb.HELO)
-             and e.reply.code == 250]
+    transcript = _transcript_of(path)
+    turns = [t for t in (transcript.turns if transcript else ()) if t.trigger in (Verb.EHLO, Verb.HELO)
+             and t.reply.code == 250]
     if not turns:
         return None
     return set(parse_extensions(turns[-1].reply)) if turns[-1].trigger is Verb.EHLO else set()
@@ -341,7 +352,7 @@ def _refusals() -> list[tuple[tuple[State, State], tuple[EdgeKind, Trigger, str]
     """Self-loops for what the server refuses (only states that read commands):
     a command the table does not list (503, §4.1.4) and any command refused for its
     syntax or by policy (500/501/5xx, §4.2.4): the state stays where it was."""
-    out = []
+    out: list[tuple[tuple[State, State], tuple[EdgeKind, Trigger, str]]] = []
     for state, row in TRANSITIONS.items():
         if not any(isinstance(t, Verb) for t in row):
             continue  # DATA and AUTH read text, not commands; CLOSED reads nothing
@@ -355,7 +366,7 @@ def _refusals() -> list[tuple[tuple[State, State], tuple[EdgeKind, Trigger, str]
     return out
 
 
-def state_graph(current: State | None = None, path: Any = None, show_errors: bool = False,
+def state_graph(current: State | str | None = None, path: Route | None = None, show_errors: bool = False,
                 offered: Collection[str] | None = None) -> StateGraph:
     """The state machine as nodes and edges, with ``current`` lit and ``path`` numbered.
 
@@ -421,14 +432,16 @@ def _refused_on(edge: StateEdge, step: Step) -> bool:
 def _leads(step: Step) -> bool:
     """True when the table itself sends ``step.trigger`` from ``before`` to ``after`` with
     this reply (so a refused MAIL in READY is not drawn on READY's HELO/RSET loop)."""
-    move = TRANSITIONS[step.before].get(step.trigger)  # type: ignore[arg-type]
+    if not isinstance(step.trigger, (Verb, Signal)):
+        return False  # the greeting, or a step known only by its states
+    move = TRANSITIONS[step.before].get(step.trigger)
     if move is None or step.code is None:
         return False
     return move.after(step.before, step.code) is step.after and (
         step.before is not step.after or _class_target(move, step.code) is not None)
 
 
-def _class_target(move: Any, code: int) -> State | None:
+def _class_target(move: Transition, code: int) -> State | None:
     """The table's own target for this reply class (None: the refusal "stays put")."""
     return {2: move.success, 3: move.intermediate}.get(code // 100, move.failure)
 

@@ -13,16 +13,16 @@ from __future__ import annotations
 from html import escape
 
 from smtplearn.diagrams.sequence_model import Row, RowKind
-from smtplearn.diagrams.text import printable
+from smtplearn.diagrams.labels import printable
 from smtplearn.diagrams.sequence import FONT_SIZE, HEAD_H, LINE, PAD, TOP, Layout, Placed, block_width
-from smtplearn.render.html import REPLY_CLASSES, reply_colour
+from smtplearn.render.html import PALETTE, REPLY_CLASSES, reply_colour
 
 MONO = "ui-monospace, SFMono-Regular, Menlo, Consolas, 'DejaVu Sans Mono', 'Liberation Mono', monospace"
 SANS = "-apple-system, 'Segoe UI', Helvetica, Arial, 'DejaVu Sans', sans-serif"
-INK = "#24292f"
-GREY = "#57606a"   # secondary text: 6.0:1 on the band shade (WCAG AA)
-FAINT = "#6e7781"  # lifelines, connect and note arrows: 4.3:1 (non-text needs 3:1)
-BAND = "#f6f8fa"
+INK = PALETTE.ink
+GREY = PALETTE.muted   # secondary text: 6.0:1 on the band shade (WCAG AA)
+FAINT = PALETTE.grey  # lifelines, connect and note arrows: 4.3:1 (non-text needs 3:1)
+BAND = PALETTE.band
 #: the widest a character of the 11 px sans-serif legend gets (an "m" or "w"; "command" is ~50 px)
 LEGEND_CHAR = 7.0
 
@@ -72,11 +72,11 @@ def _row(p: Placed, lay: Layout) -> list[str]:
     if row.kind is RowKind.BODY:  # message text: a paper-like box, so it reads as content
         w = block_width(row.lines) + 12  # in cells: a wide character takes two
         out.append(f'<rect x="{left - 6:.1f}" y="{p.top - 2:.1f}" width="{w:.1f}" '
-                   f'height="{len(row.lines) * LINE + 6:.1f}" rx="3" fill="#ffffff" stroke="#d0d7de"/>')
+                   f'height="{len(row.lines) * LINE + 6:.1f}" rx="3" fill="{PALETTE.paper}" stroke="{PALETTE.line}"/>')
     if p.x1 == p.x2:  # a note beside one lifeline
         w = block_width(row.lines) + 14
         out.append(f'<rect x="{p.x1 + 6:.1f}" y="{p.top - 3:.1f}" width="{w:.1f}" '
-                   f'height="{len(row.lines) * LINE + 8:.1f}" rx="3" fill="#fff8c5" stroke="#d4a72c"/>')
+                   f'height="{len(row.lines) * LINE + 8:.1f}" rx="3" fill="{PALETTE.note}" stroke="{PALETTE.note_line}"/>')
         left = p.x1 + 13
     style = {"font_style": "italic"} if row.kind in (RowKind.NOTE, RowKind.CONNECT) else {}
     for k, line in enumerate(row.lines):
@@ -95,8 +95,8 @@ def _row(p: Placed, lay: Layout) -> list[str]:
         name = row.state.name
         w = len(name) * 7 + 14
         out.append(f'<rect x="{lay.states_x:.1f}" y="{p.y - 9:.1f}" width="{w}" height="18" rx="9" '
-                   f'fill="#fff8c5" stroke="#bf8700"/>')
-        out.append(_t(lay.states_x + w / 2, p.y + 4, name, fill="#6f4e00", text_anchor="middle",
+                   f'fill="{PALETTE.note}" stroke="{PALETTE.note_edge}"/>')
+        out.append(_t(lay.states_x + w / 2, p.y + 4, name, fill=PALETTE.note_ink, text_anchor="middle",
                       font_size="10", font_family=SANS, font_weight="bold"))
     out.append("</g>")
     return out
@@ -112,7 +112,7 @@ def _heads(lay: Layout, y: float) -> list[str]:
     for name, x in lay.columns.items():
         w = lay.heads[name]
         out.append(f'<rect x="{x - w / 2:.1f}" y="{y:.1f}" width="{w:.1f}" height="{HEAD_H}" rx="6" '
-                   f'fill="#f6f8fa" stroke="#57606a" stroke-width="1.2"/>')
+                   f'fill="{PALETTE.band}" stroke="{PALETTE.muted}" stroke-width="1.2"/>')
         out.append(_t(x, y + HEAD_H / 2 + 4.5, name, fill=INK, text_anchor="middle", font_weight="bold"))
     return out
 
@@ -142,7 +142,7 @@ def svg_document(lay: Layout) -> str:
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{lay.width:.0f}" height="{lay.height:.0f}" '
            f'viewBox="0 0 {lay.width:.0f} {lay.height:.0f}" font-family="{MONO}" font-size="{FONT_SIZE}" '
            f'style="white-space:pre" xml:space="preserve" class="smtplearn-sequence">',
-           '<rect width="100%" height="100%" fill="#ffffff"/>',
+           f'<rect width="100%" height="100%" fill="{PALETTE.paper}"/>',
            _t(16, 26, title, fill=INK, font_family=SANS, font_size="15", font_weight="bold")]
     out += _legend(lay)
     # alternate shading per exchange: a long session reads as a list of turns

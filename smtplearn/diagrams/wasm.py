@@ -22,7 +22,8 @@ import html
 import json
 import uuid
 
-from smtplearn.diagrams.render import DotNotFoundError
+from smtplearn.diagrams.errors import DotNotFoundError
+from smtplearn.protocol.errors import NotNowError
 
 __all__ = ["VIZ_PATH", "GraphvizLoading", "mimebundle", "worker_svg", "STILL_LOADING"]
 
@@ -88,7 +89,7 @@ def site_root(worker_url: str) -> str:
     """The site's root URL, from the URL of the kernel's worker script (…/extensions/…/x.js)."""
     head, found, _ = worker_url.partition("/extensions/")
     if not found:
-        raise RuntimeError(f"cannot tell the JupyterLite site's root from {worker_url!r}")
+        raise NotNowError(f"cannot tell the JupyterLite site's root from {worker_url!r}")
     return head + "/"
 
 

@@ -6,9 +6,9 @@ so a notebook can print it and a student can predict every outcome first.
 
 from __future__ import annotations
 
-from smtplearn.mini_internet.world import MiniInternet
+from typing import Any
 
-__all__ = ["classroom", "LESSONS", "SAMPLE_MESSAGE"]
+__all__ = ["DOMAINS", "HOSTS", "LESSONS", "SAMPLE_MESSAGE"]
 
 #: domain -> what it teaches
 LESSONS = {
@@ -28,16 +28,20 @@ SAMPLE_MESSAGE = (
 )
 
 
-def classroom(seed: int = 0) -> MiniInternet:
-    """Two domains with two MX each, a greylisting host, a null MX, an implicit MX."""
-    net = MiniInternet(seed=seed)
-    net.add_domain("school.test", mx=[("mx1.school.test", 10), ("mx2.school.test", 20)])
-    net.add_domain("post.test", mx=[("mx1.post.test", 10), ("mx2.post.test", 20)])
-    net.add_domain("grey.test", mx=[("mx.grey.test", 10)])
-    net.add_domain("nomail.test", null_mx=True)
-    net.add_domain("solo.test", address=True)
-    net.host("mx1.school.test", behaviour="down")
-    net.host("mx1.post.test", behaviour="busy")
-    net.host("mx2.post.test", rejects=["nobody@post.test"])
-    net.host("mx.grey.test", behaviour="greylist")
-    return net
+#: Two domains with two MX each, a greylisting host, a null MX, an implicit MX.
+#: domain -> the options of ``MiniInternet.add_domain``
+DOMAINS: dict[str, dict[str, Any]] = {
+    "school.test": {"mx": [("mx1.school.test", 10), ("mx2.school.test", 20)]},
+    "post.test": {"mx": [("mx1.post.test", 10), ("mx2.post.test", 20)]},
+    "grey.test": {"mx": [("mx.grey.test", 10)]},
+    "nomail.test": {"null_mx": True},
+    "solo.test": {"address": True},
+}
+
+#: host -> the options of ``MiniInternet.host`` (how it differs from a host that just works)
+HOSTS: dict[str, dict[str, Any]] = {
+    "mx1.school.test": {"behaviour": "down"},
+    "mx1.post.test": {"behaviour": "busy"},
+    "mx2.post.test": {"rejects": ["nobody@post.test"]},
+    "mx.grey.test": {"behaviour": "greylist"},
+}

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from smtplearn.transports.mailbox import Mailbox
 from smtplearn.mx.names import domain_of
 from smtplearn.protocol.catalogue import reply
+from smtplearn.protocol.errors import UsageError
 from smtplearn.protocol.handlers import Handler
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ class Behaviour(enum.Enum):
         try:
             return value if isinstance(value, Behaviour) else cls(value.lower())
         except ValueError:
-            raise ValueError(f"unknown behaviour {value!r}; choose one of "
+            raise UsageError(f"unknown behaviour {value!r}; choose one of "
                              f"{', '.join(b.value for b in cls)}") from None
 
 

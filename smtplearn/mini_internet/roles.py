@@ -37,6 +37,11 @@ from smtplearn.protocol.replies import Reply
 from smtplearn.protocol.server import ServerSession
 from smtplearn.transcript import Note, Transcript, Turn
 from smtplearn.transports.memory import Pair
+from smtplearn.authentication import DKIMKey
+from smtplearn.transports.tls import ClassCertificate
+from smtplearn.authentication import authenticate
+from smtplearn.delivery.mta import deliver
+from smtplearn.delivery.dsn import make_dsn
 
 __all__ = ["Role", "MailSystem", "Journey", "Hop", "SUBMISSION_PORT", "SUBMISSIONS_PORT",
            "MAX_HOPS", "count_received", "final_delivery"]
@@ -182,7 +187,7 @@ class Journey:
         if not self.delivered:
             raise LookupError("nothing reached a mailbox: look at journey.reports for what happened")
         data = self.delivered[recipient] if recipient else next(iter(self.delivered.values()))
-        return BytesParser(policy=policy.default).parsebytes(data)  # type: ignore[return-value]
+        return BytesParser(policy=policy.default).parsebytes(data)
 
     def received(self, recipient: str | None = None) -> list[str]:
         """The Received: fields of the delivered message, top (newest) to bottom (oldest)."""
@@ -279,7 +284,6 @@ class MailSystem:
         DKIM: out.home.test signs with d=home.test (RFC 6376; RFC 6409 §8.5 lets an MSA sign too);
         DMARC: reject mail whose From: is home.test unless SPF or DKIM passes for it (RFC 7489 §6.3).
         """
-        from smtplearn.authentication import DKIMKey
         key = DKIMKey.generate("home.test", selector)
         self.net.add_record("home.test", "TXT", '"v=spf1 a:out.home.test -all"')
         self.net.add_record(key.record_name, "TXT", key.zone_rdata)
@@ -294,7 +298,7 @@ class MailSystem:
 
     # -- the connector deliver() uses --------------------------------------------------------
     def connect(self, host: str, address: str, port: int, *, local_hostname: str,
-                timeout: float = 0.0) -> Any:
+                timeout: float | None = None) -> Pair:
         """An in-memory SMTP session with ``host``, with the handler of its role."""
         name = host.lower()
         try:
@@ -304,7 +308,7 @@ class MailSystem:
         server.connections += 1
         if server.behaviour.value == "down" or port != self.listens_on(name):
             raise ConnectionRefusedError(errno.ECONNREFUSED, f"nothing listens on {host}:{port}")
-        options = dict(hostname=server.name, local_hostname=local_hostname, mailbox=server.mailbox,
+        options: dict[str, Any] = dict(hostname=server.name, local_hostname=local_hostname, mailbox=server.mailbox,
                        peer=self.address_of(local_hostname), queue_ids=server.queue_ids)
         if self.role_of(name) is Role.MSA:
             # The MSA offers STARTTLS (a class-CA certificate) and AUTH only inside TLS (RFC 8314 §3,
@@ -315,7 +319,6 @@ class MailSystem:
     def _certificate(self, host: str) -> Any:
         """One class-CA certificate per submission server, made on first use (trustme)."""
         if host not in self._certificates:
-            from smtplearn.transports.tls import ClassCertificate
             self._certificates[host] = ClassCertificate(names=(host,))
         return self._certificates[host]
 
@@ -342,7 +345,6 @@ class MailSystem:
     def _dmarc_gate(self, session: ServerSession, message: Message) -> Reply | None:
         """The receiving MX checks SPF, DKIM and DMARC at the end of DATA; a From: domain with
         p=reject gets its failing mail refused in the session (RFC 7489 §6.3, §10.3)."""
-        from smtplearn.authentication import authenticate
         verdict = authenticate(message.content, ip=session.peer, mail_from=message.mail_from,
                                helo=message.helo, resolver=self.net.resolver, authserv_id=session.hostname)
         self._verdict_of[message.queue_id] = verdict
@@ -391,7 +393,6 @@ class MailSystem:
                     sender: str | None = None, recipients: Iterable[str] | None = None) -> Journey:
         """A server outside this world (``client`` at ``address``) delivers straight to the
         recipients' MX on port 25, as any MTA on the Internet may: nobody asks for a password."""
-        from smtplearn.delivery.mta import deliver
         self.clients[client.lower()] = address
         envelope = make_message(message, sender, list(recipients) if recipients is not None else None)
         journey = Journey(envelope.content, envelope.sender, Transcript(title=f"a message from <{envelope.sender}> "
@@ -414,8 +415,6 @@ class MailSystem:
 
     def _follow(self, journey: Journey, queue: list[Hop]) -> None:
         """Work through the hosts holding the message until none has anything to pass on."""
-        from smtplearn.delivery.dsn import make_dsn
-        from smtplearn.delivery.mta import deliver
         budget = 4 * self.max_hops + 20  # bounded: a loop is stopped by the hop count long before this
         while queue and budget:
             budget -= 1
@@ -444,7 +443,6 @@ class MailSystem:
 
     def _bounce(self, journey: Journey, host: str, dsn: EmailMessage, to: str) -> list[Hop]:
         """Send the DSN from ``host`` to the reverse-path, with MAIL FROM:<> (RFC 3464 §2)."""
-        from smtplearn.delivery.mta import deliver
         before = self._counts()
         nxt = self.next_hop.get(host)
         report = deliver(dsn.as_bytes(), sender="", recipients=[to], resolver=self.net.resolver,

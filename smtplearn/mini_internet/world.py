@@ -16,11 +16,21 @@ import textwrap
 from collections.abc import Iterable, Sequence
 from email.message import Message as EmailBase
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from smtplearn.conversation import DEFAULT_CLIENT_NAME
-from smtplearn.transports.mailbox import Mailbox
+from smtplearn.delivery.mta import deliver
+from smtplearn.delivery.report import DeliveryReport
+from smtplearn.mini_internet.classroom import DOMAINS as CLASSROOM_DOMAINS, HOSTS as CLASSROOM_HOSTS
 from smtplearn.mini_internet.hosts import Behaviour, MiniHost
+from smtplearn.mx.lookup import MXResult, lookup_mx
+from smtplearn.protocol.errors import NotFoundError, UsageError
+from smtplearn.render.html import html_table
+from smtplearn.transports.mailbox import Mailbox
+from smtplearn.transports.memory import Pair
+
+if TYPE_CHECKING:  # zone.py loads dnspython when imported: it is imported where a resolver is made
+    from smtplearn.mx.zone import ZoneResolver
 
 __all__ = ["MiniInternet", "SMTP_PORT"]
 
@@ -58,15 +68,19 @@ class MiniInternet:
         self._hosts: dict[str, MiniHost] = {}
         self._dns_failures: dict[str, str] = {}
         self._free_addresses = (f"{HOST_NET}{n}" for n in itertools.count(10))
-        self._resolver: Any = None
+        self._resolver: ZoneResolver | None = None
         if zones:
             self.resolver  # read the zones now, so a typo is reported here  # noqa: B018
 
     @classmethod
     def classroom(cls, seed: int = 0) -> MiniInternet:
         """The course's ready-made world (see smtplearn/mini_internet/classroom.py for its lessons)."""
-        from smtplearn.mini_internet.classroom import classroom
-        return classroom(seed)
+        net = cls(seed=seed)
+        for domain, options in CLASSROOM_DOMAINS.items():
+            net.add_domain(domain, **options)
+        for host, options in CLASSROOM_HOSTS.items():
+            net.host(host, **options)
+        return net
 
     # -- building the world ---------------------------------------------------------
     def add_domain(self, domain: str, mx: MXSpec | None = None, *, null_mx: bool = False,
@@ -75,12 +89,16 @@ class MiniInternet:
         10, 20, ...), or a null MX (RFC 7505), and/or an address of its own (implicit MX)."""
         domain = domain.lower().rstrip(".")
         if null_mx and mx:
-            raise ValueError(f"{domain}: a null MX (MX 0 .) must be the only MX record (RFC 7505 §3); "
+            raise UsageError(f"{domain}: a null MX (MX 0 .) must be the only MX record (RFC 7505 §3); "
                              "pass mx=... or null_mx=True, not both")
         if null_mx:
             self._records.append((domain, "MX", "0 ."))
-        for n, entry in enumerate(mx or ()):
-            name, preference = (entry, 10 * (n + 1)) if isinstance(entry, str) else entry
+        entries: Sequence[tuple[str, int] | str] = mx or ()
+        for n, entry in enumerate(entries):
+            if isinstance(entry, str):
+                name, preference = entry, 10 * (n + 1)
+            else:
+                name, preference = entry
             self._records.append((domain, "MX", f"{preference} {name.lower().rstrip('.')}."))
             if not self._has_address(name.lower().rstrip(".")):
                 self.add_host(name)
@@ -113,7 +131,7 @@ class MiniInternet:
         self.resolver  # noqa: B018 - rebuilds addresses and domains after a change
         host = self._hosts.get(name)
         if host is None:
-            raise KeyError(f"no host {name!r} in this mini-Internet; hosts: {', '.join(self._hosts) or 'none'}. "
+            raise NotFoundError(f"no host {name!r} in this mini-Internet; hosts: {', '.join(self._hosts) or 'none'}. "
                            "Give it an address first: net.add_host(name) or an A record in the zone")
         if behaviour is not None:
             host.behaviour = Behaviour.of(behaviour)
@@ -129,18 +147,17 @@ class MiniInternet:
 
     # -- what a sender uses -----------------------------------------------------------
     @property
-    def resolver(self) -> Any:
+    def resolver(self) -> ZoneResolver:
         """A ``ZoneResolver`` over this world's zones: DNS with no network."""
         if self._resolver is None:
-            from smtplearn.mx import ZoneResolver
+            from smtplearn.mx.zone import ZoneResolver  # dnspython: loaded when first needed
             self._resolver = ZoneResolver(*self.zone_texts(), failures=self._dns_failures, lifetime=1.0)
             self._read_zones(self._resolver.zones)
         return self._resolver
 
     def connect(self, host: str, address: str, port: int, *, local_hostname: str = DEFAULT_CLIENT_NAME,
-                timeout: float | None = None) -> Any:
+                timeout: float | None = None) -> Pair:
         """The connector: open an in-memory SMTP session with the server at ``address``."""
-        from smtplearn.transports.memory import Pair
         self.resolver  # noqa: B018
         # the server at that address: the one called ``host`` if several names share the address;
         # for relay=(name, port) the "address" is a name, as a socket would resolve it
@@ -155,15 +172,13 @@ class MiniInternet:
         return Pair(server.handler, hostname=server.name, local_hostname=local_hostname,
                     mailbox=server.mailbox, peer=self.sender_address, queue_ids=server.queue_ids)
 
-    def deliver(self, message: str | bytes | EmailBase, **options: Any) -> Any:
+    def deliver(self, message: str | bytes | EmailBase, **options: Any) -> DeliveryReport:
         """``smtplearn.deliver`` in this world: same code, this resolver, in-memory connections."""
-        from smtplearn.delivery.mta import deliver
         options.setdefault("seed", self.seed)
         return deliver(message, resolver=self.resolver, connector=self.connect, **options)
 
-    def lookup_mx(self, domain: str) -> Any:
+    def lookup_mx(self, domain: str) -> MXResult:
         """``smtplearn.lookup_mx`` against this world's DNS."""
-        from smtplearn.mx import lookup_mx
         return lookup_mx(domain, self.resolver, seed=self.seed)
 
     def mailbox(self, host: str) -> Mailbox:
@@ -239,20 +254,15 @@ class MiniInternet:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        cell = "padding:2px 8px;border-bottom:1px solid #d0d7de;text-align:left"
-        rows = "".join(
-            f'<tr><td style="{cell}"><code>{escape(h.name)}</code></td><td style="{cell}">'
-            f'{escape(", ".join(h.addresses))}</td><td style="{cell}">{h.behaviour.value}</td>'
-            f'<td style="{cell}">{escape(", ".join(sorted(h.domains - {h.name})) or "-")}</td>'
-            f'<td style="{cell}">{len(h.mailbox)}</td></tr>' for h in self.hosts)
-        head = "".join(f'<th style="{cell}">{t}</th>' for t in ("host", "address", "behaviour", "MX for", "messages"))
-        return (f'<table style="border-collapse:collapse;font-size:13px"><thead><tr>{head}</tr></thead>'
-                f"<tbody>{rows}</tbody></table><details><summary>Zone text (what DNS answers from)</summary>"
+        rows = [[f"<code>{escape(h.name)}</code>", escape(", ".join(h.addresses)), h.behaviour.value,
+                 escape(", ".join(sorted(h.domains - {h.name})) or "-"), str(len(h.mailbox))] for h in self.hosts]
+        return (html_table(("host", "address", "behaviour", "MX for", "messages"), rows)
+                + "<details><summary>Zone text (what DNS answers from)</summary>"
                 f"<pre>{escape(self.zone_text)}</pre></details>")
 
 
 def _origins(texts: list[str]) -> list[str]:
     if not texts:
         return []
-    from smtplearn.mx import ZoneResolver
-    return [ZoneResolver(text).zones[0].origin.to_text(omit_final_dot=True).lower() for text in texts]
+    from smtplearn.mx.zone import ZoneResolver  # dnspython: loaded when first needed
+    return [ZoneResolver(text).origins[0] for text in texts]

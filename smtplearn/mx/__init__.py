@@ -6,7 +6,8 @@
     lookup_mx("example.test", ZoneResolver(zone_text))         # offline: no network
 
 Names are loaded on first use (PEP 562), so ``import smtplearn.mx`` pulls in
-neither dnspython nor graphviz.
+neither dnspython nor graphviz: ``zone.py`` imports dnspython when it is imported
+(a class cannot subclass a lazy import), so this package keeps a lazy table.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from typing import TYPE_CHECKING
 from smtplearn._lazy import lazy_exports
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
-    from smtplearn.mx.lookup import MXHost, MXLookupError, MXResult, lookup_mx
+    from smtplearn.mx.errors import MXLookupError
+    from smtplearn.mx.lookup import MXHost, MXResult, lookup_mx
     from smtplearn.mx.resolver import make_resolver
     from smtplearn.mx.doh import DoHResolver
     from smtplearn.mx.zone import ZoneResolver
@@ -26,7 +28,7 @@ _EXPORTS: dict[str, str] = {
     "lookup_mx": "smtplearn.mx.lookup",
     "MXResult": "smtplearn.mx.lookup",
     "MXHost": "smtplearn.mx.lookup",
-    "MXLookupError": "smtplearn.mx.lookup",
+    "MXLookupError": "smtplearn.mx.errors",
     "make_resolver": "smtplearn.mx.resolver",
     "ZoneResolver": "smtplearn.mx.zone",
     "DoHResolver": "smtplearn.mx.doh",

@@ -1,4 +1,5 @@
-"""How an MX result looks: a plain-text table, an HTML table, a graphviz diagram.
+"""How an MX result looks: a plain-text table, an HTML table, a diagram (``Diagram``,
+drawn by graphviz).
 
 This file owns display only; it reads an ``MXResult`` and never changes it. The
 text and HTML tables are both drawn from one column list, ``COLUMNS``, so they
@@ -9,11 +10,15 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # pragma: no cover - for type checkers only
-    import graphviz
+from smtplearn.diagrams.diagram import Diagram
+from smtplearn.render.html import PALETTE, html_table, reply_colour
 
+#: a host or MX that takes no mail: the colour of a 5xx reply
+REFUSED = reply_colour(500)
+
+if TYPE_CHECKING:  # the values it shows (lookup.py imports this module to show them)
     from smtplearn.mx.lookup import MXHost, MXResult
 
 __all__ = ["COLUMNS", "render_graph", "render_html", "render_text"]
@@ -90,7 +95,7 @@ def render_text(result: MXResult) -> str:
 def render_html(result: MXResult) -> str:
     """The same table as HTML for Jupyter; every piece of text is escaped."""
     e = html.escape
-    colour = "#b00020" if result.null_mx or not result.usable else "inherit"
+    colour = reply_colour(500) if result.null_mx or not result.usable else "inherit"
     parts = [
         '<div class="smtplearn-mx">',
         f"<p><strong>{e(title(result))}</strong><br>",
@@ -100,10 +105,8 @@ def render_html(result: MXResult) -> str:
     ]
     rows = _rows(result)
     if rows:
-        style = ' style="font-style:italic"' if result.implicit else ""
-        head = "".join(f"<th>{e(heading)}</th>" for heading, _ in COLUMNS)
-        body = "".join(f"<tr{style}>" + "".join(f"<td>{e(cell)}</td>" for cell in row) + "</tr>" for row in rows)
-        parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+        parts.append(html_table([heading for heading, _ in COLUMNS], [[e(cell) for cell in row] for row in rows],
+                                row_style="font-style:italic" if result.implicit else ""))
     notes = all_notes(result)
     if notes:
         parts.append("<ul>" + "".join(f"<li>{e(note)}</li>" for note in notes) + "</ul>")
@@ -111,7 +114,7 @@ def render_html(result: MXResult) -> str:
     return "".join(parts)
 
 
-def render_graph(result: MXResult) -> graphviz.Digraph:
+def render_graph(result: MXResult) -> Diagram:
     """domain → (CNAME →) MX hosts, edges labelled with preference → addresses.
 
     A null MX is a red octagon with no way onward; an implicit MX is a dashed edge
@@ -124,16 +127,16 @@ def render_graph(result: MXResult) -> graphviz.Digraph:
                                          "fontname": "Helvetica"},
                              node_attr={"fontname": "Helvetica", "fontsize": "11"},
                              edge_attr={"fontname": "Helvetica", "fontsize": "10"})
-    graph.node("domain", esc(result.unicode_domain), shape="box", style="rounded,filled", fillcolor="#eaeef2")
+    graph.node("domain", esc(result.unicode_domain), shape="box", style="rounded,filled", fillcolor=PALETTE.domain)
     origin = "domain"
     if result.followed_cname:
         graph.node("canonical", esc(result.canonical_name), shape="box", style="rounded")
         graph.edge("domain", "canonical", label="CNAME", style="dashed")
         origin = "canonical"
     if result.null_mx:
-        graph.node("null", "MX 0 .\\nnull MX: accepts no mail", shape="octagon", color="#cf222e", fontcolor="#cf222e")
-        graph.edge(origin, "null", label="MX 0 .", color="#cf222e")
-        return graph
+        graph.node("null", "MX 0 .\\nnull MX: accepts no mail", shape="octagon", color=REFUSED, fontcolor=REFUSED)
+        graph.edge(origin, "null", label="MX 0 .", color=REFUSED)
+        return _diagram(graph, result)
     for position, host in enumerate(result.hosts, 1):
         node = f"host{position}"
         label = esc(host.unicode_name) + (f"\\n{esc(host.name)}" if host.unicode_name != host.name else "")
@@ -147,6 +150,13 @@ def render_graph(result: MXResult) -> graphviz.Digraph:
             graph.node(f"{node}_{index}", esc(address), shape="ellipse")
             graph.edge(node, f"{node}_{index}", label="A" if address in host.ipv4 else "AAAA")
         if not host.addresses:
-            graph.node(f"{node}_none", "no address", shape="plaintext", fontcolor="#cf222e")  # WCAG AA: 5.4:1
-            graph.edge(node, f"{node}_none", style="dotted", color="#cf222e")
-    return graph
+            graph.node(f"{node}_none", "no address", shape="plaintext", fontcolor=REFUSED)  # WCAG AA: 5.4:1
+            graph.edge(node, f"{node}_none", style="dotted", color=REFUSED)
+    return _diagram(graph, result)
+
+
+def _diagram(graph: Any, result: MXResult) -> Diagram:
+    """The graph as a ``Diagram`` like every picture of the package (it fits its column and
+    says what it shows to a screen reader)."""
+    return Diagram(graph.source, render_text(result), name="MX graph",
+                   label=f"MX graph of {result.unicode_domain}: {summary(result)}")

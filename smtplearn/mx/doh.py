@@ -23,6 +23,7 @@ tells a program.
 from __future__ import annotations
 
 import base64
+import importlib
 import os
 import urllib.error
 import urllib.request
@@ -36,6 +37,8 @@ import dns.nameserver
 import dns.resolver
 
 from smtplearn.browser import in_browser
+from smtplearn.mx.zone import ZoneNameserver
+from smtplearn.protocol.errors import Error, UsageError
 
 __all__ = ["DEFAULT_ENDPOINT", "ENV_VAR", "MEDIA_TYPE", "DoHError", "DoHNameserver", "DoHResolver",
            "RecordedAnswersWarning", "Exchange", "wire_request"]
@@ -52,7 +55,7 @@ METHODS = ("GET", "POST")
 Exchange = Callable[[str, str, dict[str, str], bytes | None, float], tuple[int, str, bytes]]
 
 
-class DoHError(OSError):
+class DoHError(Error, OSError):
     """The DoH endpoint answered, but not with a DNS message (an HTTP error, a wrong media type).
 
     An OSError, like an unreachable endpoint: dnspython then drops this nameserver at once
@@ -114,12 +117,16 @@ def default_exchange() -> Exchange:
 
 
 def recorded_fallback() -> dns.resolver.Resolver | None:
-    """The course's recorded answers (smtplearn.mx.recorded), if this version has them."""
+    """The course's recorded answers (smtplearn.mx.recorded), if this version has them.
+
+    Looked up by name: the recorded zones are an optional part of the course, not a
+    module this one is built on."""
     try:
-        from smtplearn.mx.recorded import recorded_resolver
+        recorded = importlib.import_module("smtplearn.mx.recorded")
     except ImportError:
         return None
-    return recorded_resolver()
+    resolver: dns.resolver.Resolver = recorded.recorded_resolver()
+    return resolver
 
 
 class DoHNameserver(dns.nameserver.Nameserver):
@@ -129,9 +136,9 @@ class DoHNameserver(dns.nameserver.Nameserver):
                  fallback: dns.resolver.Resolver | None) -> None:
         super().__init__()
         if method not in METHODS:
-            raise ValueError(f"method must be one of {METHODS}, not {method!r}")
+            raise UsageError(f"method must be one of {METHODS}, not {method!r}")
         if not endpoint.startswith(("https://", "http://")):
-            raise ValueError(f"a DoH endpoint is an http(s) URL, e.g. {DEFAULT_ENDPOINT!r}; got {endpoint!r}")
+            raise UsageError(f"a DoH endpoint is an http(s) URL, e.g. {DEFAULT_ENDPOINT!r}; got {endpoint!r}")
         self.endpoint = endpoint
         self.method = method
         self.exchange = exchange
@@ -191,7 +198,9 @@ class DoHNameserver(dns.nameserver.Nameserver):
 
     def _recorded(self, request: dns.message.QueryMessage, timeout: float) -> dns.message.Message:
         assert self.fallback is not None
-        return self.fallback.nameservers[0].query(request, timeout)
+        recorded = self.fallback.nameservers[0]
+        assert isinstance(recorded, ZoneNameserver), "the fallback is the course's recorded zones"
+        return recorded.query(request, timeout)
 
 
 class DoHResolver(dns.resolver.Resolver):

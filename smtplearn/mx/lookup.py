@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
+from smtplearn.diagrams.diagram import Diagram
+from smtplearn.mx.display import render_graph, render_html, render_text
+from smtplearn.mx.errors import (DNSTimeout, DomainNotFound, MXLookupError, NameserversFailed, NoMailRecords,
+                                 NoResolverConfigured)
 from smtplearn.mx.names import normalise_domain, to_unicode
-
-if TYPE_CHECKING:  # pragma: no cover - for type checkers only
-    from smtplearn.diagrams import Diagram
+from smtplearn.mx.resolver import describe_resolver, make_resolver
+from smtplearn.protocol.errors import UsageError
 
 __all__ = [
     "DNSTimeout", "DomainNotFound", "MXHost", "MXLookupError", "MXResult", "NameserversFailed",
@@ -40,49 +43,6 @@ class Resolves(Protocol):
     def resolve(self, qname: str, rdtype: str) -> Any: ...
 
 
-# ---------------------------------------------------------------- errors
-class MXLookupError(Exception):
-    """The lookup failed; ``permanent`` says whether retrying could ever help."""
-
-    kind = "dns-error"
-    permanent = False  # unknown DNS trouble is treated as temporary, the safe choice
-
-    def __init__(self, domain: str | None, message: str) -> None:
-        super().__init__(message)
-        self.domain = domain
-        self.message = message
-
-
-class DomainNotFound(MXLookupError):
-    """NXDOMAIN: the name does not exist. RFC 5321 §5.1: MUST be reported as an error."""
-
-    kind, permanent = "nxdomain", True
-
-
-class NoMailRecords(MXLookupError):
-    """The name exists but has no MX and no address: nowhere to deliver (RFC 5321 §5.1)."""
-
-    kind, permanent = "no-records", True
-
-
-class NameserversFailed(MXLookupError):
-    """Every nameserver answered SERVFAIL or refused: a temporary error (RFC 5321 §5.1)."""
-
-    kind, permanent = "servfail", False
-
-
-class DNSTimeout(MXLookupError):
-    """No answer in time, often because no DNS is reachable from here."""
-
-    kind, permanent = "timeout", False
-
-
-class NoResolverConfigured(MXLookupError):
-    """The machine has no resolver to ask (raised by make_resolver)."""
-
-    kind, permanent = "no-resolver", False
-
-
 # ---------------------------------------------------------------- results
 @dataclass(frozen=True)
 class MXHost:
@@ -99,7 +59,7 @@ class MXHost:
     def __post_init__(self) -> None:
         # RFC 1035 §3.3.9: PREFERENCE is a 16-bit unsigned integer
         if not 0 <= self.preference <= 65535:
-            raise ValueError(f"MX preference must be 0-65535, got {self.preference}")
+            raise UsageError(f"MX preference must be 0-65535, got {self.preference}")
 
     @property
     def addresses(self) -> tuple[str, ...]:
@@ -123,7 +83,7 @@ class MXResult:
 
     def __post_init__(self) -> None:
         if self.null_mx and (self.hosts or self.implicit):
-            raise ValueError("a null MX result has no hosts and is not implicit (RFC 7505)")
+            raise UsageError("a null MX result has no hosts and is not implicit (RFC 7505)")
 
     @property
     def followed_cname(self) -> bool:
@@ -135,25 +95,17 @@ class MXResult:
         return any(host.addresses for host in self.hosts)
 
     def __str__(self) -> str:
-        from smtplearn.mx.display import render_text
-
         return render_text(self)
 
     __repr__ = __str__  # a REPL shows the same readable table as print()
 
     def _repr_html_(self) -> str:
-        from smtplearn.mx.display import render_html
-
         return render_html(self)
 
     def graph(self) -> Diagram:
         """domain → MX hosts (labelled with preference) → addresses: a ``Diagram`` like every
-        picture of the package (it fits its column and says what it shows to a screen reader)."""
-        from smtplearn.diagrams import Diagram
-        from smtplearn.mx.display import render_graph, summary
-
-        return Diagram(render_graph(self).source, str(self), name="MX graph",
-                       label=f"MX graph of {self.unicode_domain}: {summary(self)}")
+        picture of the package, drawn by graphviz."""
+        return render_graph(self)
 
 
 # ---------------------------------------------------------------- the lookup
@@ -171,7 +123,7 @@ def lookup_mx(
     pass ``seed`` (or your own ``rng``) to make the order repeatable. Without
     either, a seed is drawn and recorded in ``result.seed``.
 
-    Raises ``ValueError`` for a malformed name and ``MXLookupError`` (with
+    Raises ``UsageError`` (a ``ValueError``) for a malformed name and ``MXLookupError`` (with
     ``.permanent``) when DNS says no or cannot be reached.
     """
     import dns.exception
@@ -179,11 +131,7 @@ def lookup_mx(
     ascii_name, unicode_name = normalise_domain(domain)
     rng, seed, seed_text = _choose_rng(seed, rng)
     if resolver is None:
-        from smtplearn.mx.resolver import make_resolver
-
         resolver = make_resolver()
-    from smtplearn.mx.resolver import describe_resolver
-
     source = describe_resolver(resolver)
     try:
         mx_answer = _query(resolver, ascii_name, "MX")
@@ -367,7 +315,7 @@ def _root() -> Any:
 
 def _choose_rng(seed: int | None, rng: random.Random | None) -> tuple[random.Random, int | None, str]:
     if seed is not None and rng is not None:
-        raise ValueError("pass seed= or rng=, not both: seed makes a new random.Random(seed), rng uses yours")
+        raise UsageError("pass seed= or rng=, not both: seed makes a new random.Random(seed), rng uses yours")
     if rng is not None:
         return rng, None, "with your rng"
     if seed is None:  # draw one anyway and report it, so any lesson's order can be repeated

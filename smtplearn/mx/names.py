@@ -13,6 +13,9 @@ import re
 
 import idna
 
+from smtplearn.protocol import addresses
+from smtplearn.protocol.errors import UsageError, WrongTypeError
+
 MAX_LABEL = 63  # RFC 1035 §2.3.4: labels are 63 octets or less
 MAX_NAME = 253  # RFC 1035 §2.3.4: 255 octets on the wire, i.e. 253 characters without the final dot
 # RFC 5321 §4.1.2: sub-domain = Let-dig [Ldh-str] -- letters, digits, hyphens, not at either end
@@ -29,24 +32,24 @@ def normalise_domain(domain: str) -> tuple[str, str]:
     ASCII (RFC 5890). IP addresses are refused: there is nothing to look up.
     """
     if not isinstance(domain, str):
-        raise TypeError(f"domain must be a str, not {type(domain).__name__}")
+        raise WrongTypeError(f"domain must be a str, not {type(domain).__name__}")
     text = domain.strip()
     if "@" in text:
-        raise ValueError(f"{domain!r} looks like an email address; MX lookup takes only the domain after "
+        raise UsageError(f"{domain!r} looks like an email address; MX lookup takes only the domain after "
                          f"the '@', here {text.rpartition('@')[2]!r}")
     _refuse_address_literal(domain, text)
     try:
         mapped = idna.uts46_remap(text, std3_rules=False, transitional=False)
     except idna.IDNAError as exc:
-        raise ValueError(f"{domain!r} is not a valid domain name ({exc}); {NAME_RULES}") from None
+        raise UsageError(f"{domain!r} is not a valid domain name ({exc}); {NAME_RULES}") from None
     mapped = mapped.removesuffix(".")  # RFC 1035 §5.1: a final dot means absolute
     if not mapped:
-        raise ValueError(f"empty domain name {domain!r}; {NAME_RULES}")
+        raise UsageError(f"empty domain name {domain!r}; {NAME_RULES}")
     name = ".".join(_ascii_label(domain, label) for label in mapped.split("."))
     if len(name) > MAX_NAME:
-        raise ValueError(f"{domain[:40]!r}... is {len(name)} characters long in DNS form; {NAME_RULES}")
+        raise UsageError(f"{domain[:40]!r}... is {len(name)} characters long in DNS form; {NAME_RULES}")
     if name.rpartition(".")[2].isdigit():  # RFC 3696 §2: a top-level label is never all digits
-        raise ValueError(f"{domain!r} ends in an all-digit label, so it is an IP address or a typo, "
+        raise UsageError(f"{domain!r} ends in an all-digit label, so it is an IP address or a typo, "
                          f"not a domain name; {NAME_RULES}")
     return name, to_unicode(name)
 
@@ -61,20 +64,20 @@ def to_unicode(name: str) -> str:
 
 def _ascii_label(domain: str, label: str) -> str:
     if not label:
-        raise ValueError(f"{domain!r} has an empty label (two dots in a row, or a leading dot); {NAME_RULES}")
+        raise UsageError(f"{domain!r} has an empty label (two dots in a row, or a leading dot); {NAME_RULES}")
     if not label.isascii():
         try:
             label = idna.alabel(label).decode("ascii")
         except idna.IDNAError as exc:
-            raise ValueError(f"label {label!r} of {domain!r} is not valid IDNA ({exc}); {NAME_RULES}") from None
+            raise UsageError(f"label {label!r} of {domain!r} is not valid IDNA ({exc}); {NAME_RULES}") from None
     if len(label) > MAX_LABEL:
-        raise ValueError(f"label {label[:12]}... is {len(label)} characters; {NAME_RULES}")
+        raise UsageError(f"label {label[:12]}... is {len(label)} characters; {NAME_RULES}")
     if not _LDH.fullmatch(label):
         bad = next((c for c in label if not (c.isascii() and (c.isalnum() or c == "-"))), None)
         what = f"contains {bad!r}" if bad else "starts or ends with a hyphen"
-        raise ValueError(f"label {label!r} of {domain!r} {what}; {NAME_RULES}")
+        raise UsageError(f"label {label!r} of {domain!r} {what}; {NAME_RULES}")
     if label.startswith("xn--") and to_unicode(label) == label:
-        raise ValueError(f"label {label!r} of {domain!r} starts with xn-- but is not valid punycode; {NAME_RULES}")
+        raise UsageError(f"label {label!r} of {domain!r} starts with xn-- but is not valid punycode; {NAME_RULES}")
     return label
 
 
@@ -86,7 +89,7 @@ def _refuse_address_literal(domain: str, text: str) -> None:
     except ValueError:
         return
     # RFC 5321 §4.1.3 / §5.1: mail to an address literal goes straight to that address, no MX lookup
-    raise ValueError(f"{domain!r} is an IP address, not a domain name, so there is no MX to look up: mail "
+    raise UsageError(f"{domain!r} is an IP address, not a domain name, so there is no MX to look up: mail "
                      "to an address literal like [192.0.2.1] goes straight to that address (RFC 5321 "
                      "§4.1.3). Give a name such as example.com")
 
@@ -98,11 +101,9 @@ def domain_of(address: str) -> str:
     DNS rules and are hence not case sensitive"), without a final dot, and with Unicode
     labels as A-labels, so ``bücher.example`` and ``xn--bcher-kva.example`` are one domain
     (RFC 5890; RFC 6531 §3.2). A name IDNA refuses, or an address literal, stays as written.
+    The mailbox is taken apart by ``smtplearn.protocol.addresses.domain_of``; this adds the A-labels.
     """
-    local, at, domain = address.rpartition("@")
-    if not (at and local):
-        return ""
-    return ascii_domain(domain)
+    return ascii_domain(addresses.domain_of(address))
 
 
 def ascii_domain(domain: str) -> str:

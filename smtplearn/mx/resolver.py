@@ -24,6 +24,8 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from smtplearn.browser import in_browser
+from smtplearn.mx.errors import NoResolverConfigured
+from smtplearn.protocol.errors import UsageError
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     import dns.resolver
@@ -44,7 +46,7 @@ def parse_nameserver(text: str) -> tuple[str, int]:
     """
     spec = text.strip()
     if not spec:
-        raise ValueError(f"empty nameserver; {NAMESERVER_SYNTAX}")
+        raise UsageError(f"empty nameserver; {NAMESERVER_SYNTAX}")
     bracketed = _BRACKETED.fullmatch(spec)
     if bracketed:
         host, port_text = bracketed["ip"], bracketed["port"]
@@ -53,13 +55,13 @@ def parse_nameserver(text: str) -> tuple[str, int]:
     elif spec.count(":") == 1:
         host, port_text = spec.split(":")
     elif ":" in spec:
-        raise ValueError(
+        raise UsageError(
             f"nameserver {text!r}: an IPv6 address with a port needs brackets; {NAMESERVER_SYNTAX}"
         )
     else:
         host, port_text = spec, None
     if not _is_ip(host):
-        raise ValueError(
+        raise UsageError(
             f"nameserver {text!r}: {host!r} is not an IP address (a name would need DNS to find DNS); "
             f"{NAMESERVER_SYNTAX}"
         )
@@ -83,14 +85,14 @@ def make_resolver(
     import dns.resolver
 
     if timeout <= 0 or lifetime <= 0:
-        raise ValueError(f"timeout and lifetime must be positive seconds, got {timeout} and {lifetime}")
+        raise UsageError(f"timeout and lifetime must be positive seconds, got {timeout} and {lifetime}")
     spec = nameserver if nameserver is not None else os.environ.get(ENV_VAR, "").strip() or None
     if spec is not None:
         try:
             ip, port = parse_nameserver(spec)
         except ValueError as exc:
             source = "nameserver=" if nameserver is not None else f"environment variable {ENV_VAR}"
-            raise ValueError(f"{source}: {exc}") from None
+            raise UsageError(f"{source}: {exc}") from None
         resolver = dns.resolver.Resolver(configure=False)
         resolver.nameservers = [ip]
         resolver.port = port
@@ -110,7 +112,7 @@ def make_resolver(
     return resolver
 
 
-def describe_resolver(resolver: Any) -> str:
+def describe_resolver(resolver: object) -> str:
     """One line saying who answers, for result notes and error messages."""
     describe = getattr(resolver, "describe", None)
     if callable(describe):  # ZoneResolver and other teaching resolvers
@@ -134,8 +136,6 @@ def _system_resolver() -> dns.resolver.Resolver:
     try:
         return dns.resolver.Resolver()
     except dns.resolver.NoResolverConfiguration as exc:
-        from smtplearn.mx.lookup import NoResolverConfigured
-
         raise NoResolverConfigured(
             None,
             "this machine has no DNS resolver configured (no nameservers in /etc/resolv.conf); "
@@ -147,7 +147,7 @@ def _parse_port(text: str, port_text: str | None) -> int:
     if port_text is None:
         return DNS_PORT
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise ValueError(f"nameserver {text!r}: port {port_text!r} must be a number 1-65535; {NAMESERVER_SYNTAX}")
+        raise UsageError(f"nameserver {text!r}: port {port_text!r} must be a number 1-65535; {NAMESERVER_SYNTAX}")
     return int(port_text)
 
 

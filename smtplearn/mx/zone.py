@@ -38,6 +38,7 @@ import dns.rrset
 import dns.zone
 
 from smtplearn.mx.names import normalise_domain
+from smtplearn.protocol.errors import UsageError
 
 __all__ = ["ZoneNameserver", "ZoneResolver"]
 
@@ -67,11 +68,11 @@ class ZoneResolver(dns.resolver.Resolver):
     ) -> None:
         super().__init__(configure=False)  # never read /etc/resolv.conf: no network at all
         if not zones:
-            raise ValueError("ZoneResolver needs at least one zone: text with an $ORIGIN line, or origin=...")
+            raise UsageError("ZoneResolver needs at least one zone: text with an $ORIGIN line, or origin=...")
         loaded = [_load(zone, origin) for zone in zones]
         origins = [zone.origin for zone in loaded]
         if len(set(origins)) != len(origins):
-            raise ValueError(f"two zones have the same origin: {', '.join(map(str, origins))}")
+            raise UsageError(f"two zones have the same origin: {', '.join(map(str, origins))}")
         self.zones: tuple[dns.zone.Zone, ...] = tuple(loaded)
         self.nameservers = [ZoneNameserver(self.zones, _failures(failures or {}))]
         self.lifetime = lifetime
@@ -81,6 +82,11 @@ class ZoneResolver(dns.resolver.Resolver):
     def questions(self) -> list[str]:
         """Every question asked so far, like ``"example.test. MX"``: see what lookup_mx asked."""
         return self.nameservers[0].questions  # type: ignore[union-attr]
+
+    @property
+    def origins(self) -> list[str]:
+        """Each zone's origin as a domain, e.g. ``["school.test"]`` (no final dot)."""
+        return [_origin(zone).to_text(omit_final_dot=True).lower() for zone in self.zones]
 
     def describe(self) -> str:
         origins = ", ".join(str(zone.origin) for zone in self.zones)
@@ -181,7 +187,7 @@ class ZoneNameserver(dns.nameserver.Nameserver):
 def _load(zone: str | dns.zone.Zone, origin: str | None) -> dns.zone.Zone:
     if isinstance(zone, dns.zone.Zone):
         if zone.relativize:
-            raise ValueError("pass a zone loaded with relativize=False, or pass its text")
+            raise UsageError("pass a zone loaded with relativize=False, or pass its text")
         return zone
     try:
         return dns.zone.from_text(
@@ -192,9 +198,9 @@ def _load(zone: str | dns.zone.Zone, origin: str | None) -> dns.zone.Zone:
             idna_codec=dns.name.IDNA_2008_Practical,  # UTS #46, like lookup_mx's own names
         )
     except dns.zone.UnknownOrigin:
-        raise ValueError("zone text needs an '$ORIGIN example.' line, or pass origin='example.'") from None
+        raise UsageError("zone text needs an '$ORIGIN example.' line, or pass origin='example.'") from None
     except dns.exception.DNSException as exc:
-        raise ValueError(f"zone text could not be read: {exc}") from None
+        raise UsageError(f"zone text could not be read: {exc}") from None
 
 
 def _origin(zone: dns.zone.Zone) -> dns.name.Name:
@@ -207,7 +213,7 @@ def _failures(failures: Mapping[str, str]) -> dict[dns.name.Name, str]:
     parsed = {}
     for name, kind in failures.items():
         if kind.lower() not in kinds:
-            raise ValueError(f"failure {kind!r} for {name!r} is not one of {', '.join(FAILURE_KINDS)}")
+            raise UsageError(f"failure {kind!r} for {name!r} is not one of {', '.join(FAILURE_KINDS)}")
         parsed[dns.name.from_text(normalise_domain(name)[0])] = kinds[kind.lower()]
     return parsed
 

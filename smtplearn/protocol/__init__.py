@@ -9,11 +9,13 @@ from smtplearn.protocol.catalogue import CATALOGUE, CODE_MEANINGS, explain, repl
 from smtplearn.protocol.client import ClientSession
 from smtplearn.protocol.commands import Command, parse_command
 from smtplearn.protocol.data import dot_stuff, dot_unstuff
-from smtplearn.protocol.errors import LocalProtocolError, ProtocolError, RemoteProtocolError
+from smtplearn.protocol.errors import (Error, LocalProtocolError, NotFoundError, NotNowError, ProtocolError,
+                                       RemoteProtocolError, UsageError, WrongTypeError)
 from smtplearn.protocol.events import Closed, Event, Exchange, MessageAccepted
 from smtplearn.protocol.handlers import Handler, LocalDelivery
 from smtplearn.protocol.limits import BareNewlinePolicy, BelowRFCMinimumWarning, Limits
 from smtplearn.protocol.message import Envelope, Message
+from smtplearn.protocol.refusals import bad_sequence, refusal
 from smtplearn.protocol.replies import Reply, ReplyReader, parse_reply
 from smtplearn.protocol.server import ServerSession
 from smtplearn.protocol.states import (INITIAL_STATE, START_STATE, TRANSITIONS, Signal, State, Transition,
@@ -21,11 +23,11 @@ from smtplearn.protocol.states import (INITIAL_STATE, START_STATE, TRANSITIONS, 
 
 __all__ = [
     "CATALOGUE", "CODE_MEANINGS", "INITIAL_STATE", "START_STATE", "TRANSITIONS", "BareNewlinePolicy",
-    "BelowRFCMinimumWarning",
-    "ClientSession", "Closed", "Command", "Envelope", "Event", "Exchange", "Handler",
-    "Limits", "LocalDelivery", "LocalProtocolError", "Message", "MessageAccepted",
+    "BelowRFCMinimumWarning", "ClientSession", "Closed", "Command", "Envelope", "Error", "Event", "Exchange",
+    "Handler", "Limits", "LocalDelivery", "LocalProtocolError", "Message", "MessageAccepted", "NotFoundError",
+    "NotNowError",
     "ProtocolError", "RemoteProtocolError", "Reply", "ReplyReader", "ServerSession",
-    "Signal", "State", "Transition", "Trigger", "Verb", "allowed", "allowed_verbs",
-    "dot_stuff", "dot_unstuff", "explain", "parse_command", "parse_reply", "reply",
+    "Signal", "State", "Transition", "Trigger", "UsageError", "Verb", "WrongTypeError", "allowed", "allowed_verbs",
+    "bad_sequence", "dot_stuff", "dot_unstuff", "explain", "parse_command", "parse_reply", "refusal", "reply",
     "state_after",
 ]

@@ -13,8 +13,8 @@ import functools
 import ipaddress
 import re
 
-from smtplearn.protocol.catalogue import reply
 from smtplearn.protocol.errors import RemoteProtocolError
+from smtplearn.protocol.refusals import refusal
 
 # RFC 5321 §4.1.2 atext (RFC 5322 §3.2.3), extended with UTF-8 by RFC 6531 §3.3
 _ATEXT = r"(?:[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]|[^\x00-\x7f])"
@@ -46,13 +46,11 @@ Params = tuple[tuple[str, "str | None"], ...]
 
 def _bad(detail: str, sender: bool = False) -> RemoteProtocolError:
     # RFC 3463 §3.2: X.1.7 "Bad sender's mailbox address syntax", X.1.3 the destination's
-    name = "bad_sender_address" if sender else "bad_address"
-    return RemoteProtocolError(f"bad address: {detail}", reply(name, detail=detail))
+    return refusal("bad_sender_address" if sender else "bad_address", detail=detail)
 
 
 def _too_long(detail: str, sender: bool = False) -> RemoteProtocolError:
-    name = "sender_address_too_long" if sender else "address_too_long"
-    return RemoteProtocolError("address too long", reply(name, detail=detail))
+    return refusal("sender_address_too_long" if sender else "address_too_long", detail=detail)
 
 
 def is_domain(text: str) -> bool:
@@ -190,8 +188,7 @@ def parse_params(text: str, sender: bool = False) -> Params:
     for word in text.split():
         match = _PARAM.fullmatch(word)
         if not match:
-            raise RemoteProtocolError("bad parameter", reply(
-                "syntax_error", detail=f"parameter {word[:40]!r} is not KEYWORD or KEYWORD=VALUE"))
+            raise refusal("syntax_error", detail=f"parameter {word[:40]!r} is not KEYWORD or KEYWORD=VALUE")
         params.append((match.group(1).upper(), match.group(2)))
     return tuple(params)
 
@@ -199,3 +196,15 @@ def parse_params(text: str, sender: bool = False) -> Params:
 def format_path(mailbox: str) -> str:
     """``<mailbox>``; the inverse of parse_path for a client writing commands."""
     return f"<{mailbox}>"
+
+
+def domain_of(address: str) -> str:
+    """The domain of a mailbox, as a key to compare on ("" when there is no local part and @).
+
+    The part after the last @, lower case (RFC 5321 §2.4: "Mailbox domains follow normal
+    DNS rules and are hence not case sensitive") and without a final dot. The one place
+    that takes a mailbox apart for its domain; ``smtplearn.mx.names.domain_of`` gives the
+    same domain in A-labels, for routing.
+    """
+    local, at, domain = address.rpartition("@")
+    return domain.lower().removesuffix(".") if at and local else ""

@@ -22,8 +22,10 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from smtplearn.protocol.catalogue import reply
-from smtplearn.protocol.errors import RemoteProtocolError
+from smtplearn.protocol.errors import RemoteProtocolError, UsageError
+from smtplearn.protocol.refusals import refusal
 from smtplearn.protocol.replies import Reply
+from smtplearn.protocol.states import Signal, Verb
 
 #: the mechanisms we implement, in the order the EHLO AUTH line lists them (RFC 4954 §3)
 MECHANISMS = ("PLAIN", "LOGIN")
@@ -71,7 +73,7 @@ def b64decode_line(text: str) -> bytes:
     except (binascii.Error, UnicodeEncodeError):
         # RFC 4954 §4: "If the server cannot [BASE64] decode any client response, it MUST
         # reject the AUTH command with a 501 reply (and an enhanced status code of 5.5.2)"
-        raise RemoteProtocolError("AUTH line is not base64", reply("auth_not_base64")) from None
+        raise refusal("auth_not_base64") from None
 
 
 def b64encode_text(text: str) -> str:
@@ -83,7 +85,7 @@ def plain_response(username: str, password: str, authzid: str = "") -> str:
     """The PLAIN message: [authzid] NUL authcid NUL passwd, base64-encoded (RFC 4616 §2)."""
     for name, value in (("user name", username), ("password", password), ("authzid", authzid)):
         if "\0" in value:
-            raise ValueError(f"a PLAIN {name} cannot contain a NUL character (RFC 4616 §2)")
+            raise UsageError(f"a PLAIN {name} cannot contain a NUL character (RFC 4616 §2)")
     return b64encode_text(f"{authzid}\0{username}\0{password}")
 
 
@@ -116,7 +118,7 @@ def shown_decoded(line: str) -> str | None:
 
 
 def _syntax(detail: str) -> RemoteProtocolError:
-    return RemoteProtocolError(detail, reply("syntax_error", detail=detail))
+    return refusal("syntax_error", detail=detail)
 
 
 # -- the server's side of one exchange ----------------------------------------------------
@@ -130,8 +132,8 @@ class SaslExchange:
     def __init__(self, mechanism: str, authenticator: Authenticator) -> None:
         self.mechanism = mechanism.upper()
         if self.mechanism not in MECHANISMS:
-            raise RemoteProtocolError(f"unknown mechanism {mechanism!r}", reply(
-                "param_not_implemented", param=f"AUTH {mechanism[:20]} (we offer {' '.join(MECHANISMS)})"))
+            raise refusal("param_not_implemented",
+                          param=f"AUTH {mechanism[:20]} (we offer {' '.join(MECHANISMS)})")
         self._authenticator = authenticator
         self._login_user: str | None = None
         self.username: str | None = None
@@ -180,7 +182,6 @@ def decoded_in_transcript(trigger: object, sent: bytes, reply_code: int | None =
     Transcripts show these beside the base64, e.g.
     ``AUTH PLAIN AGFsaWNlAHNlY3JldA== (decoded: \\0alice\\0secret)``.
     """
-    from smtplearn.protocol.states import Signal, Verb
     sent_decoded = None
     text = sent.decode("utf-8", "replace").strip()
     if trigger is Verb.AUTH:

@@ -1,4 +1,8 @@
-"""The reply catalogue: every reply our server sends, and what any code means.
+"""The reply catalogue: what a reply is, every reply our server sends, and what any code means.
+
+``Reply`` (a code and its lines, RFC 5321 §4.2) is defined here, beside the
+catalogue it is made from and explains itself with, so the two need no
+import of each other; ``replies.py`` reads replies from bytes.
 
 One source of truth for replies (STYLE.md rule 4). The server sends only
 replies made here with ``reply(name, ...)``; the transcript explains every
@@ -10,11 +14,117 @@ extension codes we speak), so replies from *other* servers are explained too.
 
 from __future__ import annotations
 
+import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from smtplearn.protocol.replies import Reply
+from smtplearn.protocol.errors import NotFoundError, UsageError
+from smtplearn.protocol.views import view
+
+# RFC 3463 §2: class "." subject "." detail, where the class matches the reply's first digit
+ENHANCED_STATUS = re.compile(r"([245])\.(\d{1,3})\.(\d{1,3})(?: |$)")
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One server reply, possibly multi-line.
+
+    ``lines`` is the text of each line without the code and without the
+    enhanced status code; ``enhanced`` is that code (e.g. "2.1.5") or None.
+    """
+
+    code: int
+    lines: tuple[str, ...] = ("",)
+    enhanced: str | None = None
+    #: the catalogue entry this reply was made from, when known (for teaching)
+    name: str | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if not 200 <= self.code <= 599:
+            raise UsageError(f"reply code must be 200..599 (RFC 5321 §4.2), got {self.code}")
+        if isinstance(self.lines, str):
+            object.__setattr__(self, "lines", tuple(self.lines.split("\n")))
+        if not self.lines:
+            object.__setattr__(self, "lines", ("",))
+        for line in self.lines:
+            if "\r" in line or "\n" in line:
+                raise UsageError("a reply line cannot contain CR or LF; pass several lines instead")
+        if self.enhanced is not None and not _agrees(self.enhanced, self.code):
+            raise UsageError(
+                f"enhanced status {self.enhanced!r} must look like {str(self.code)[0]}.X.Y "
+                "and agree with the reply's first digit (RFC 3463 §2)")
+
+    # -- what a student asks of a reply -------------------------------------
+    @property
+    def text(self) -> str:
+        """All lines joined with newlines."""
+        return "\n".join(self.lines)
+
+    @property
+    def kind(self) -> str:
+        """The meaning of the first digit (RFC 5321 §4.2.1)."""
+        return {2: "positive completion", 3: "positive intermediate",
+                4: "transient negative", 5: "permanent negative"}[self.code // 100]
+
+    @property
+    def is_positive(self) -> bool:
+        return self.code < 400
+
+    @property
+    def is_transient(self) -> bool:
+        """4xx: try again later (§4.2.1)."""
+        return 400 <= self.code < 500
+
+    @property
+    def is_permanent(self) -> bool:
+        """5xx: do not repeat the same request (§4.2.1)."""
+        return self.code >= 500
+
+    @property
+    def explanation(self) -> str:
+        """A one-line plain-English explanation, from the catalogue below."""
+        return explain(self)
+
+    # -- wire format ---------------------------------------------------------
+    def to_bytes(self) -> bytes:
+        """The reply as it travels, every line ending in CRLF (§4.2.1)."""
+        # Written once per Reply and kept (the catalogue sends its fixed replies again
+        # and again). Not functools.cached_property: on Python 3.11 it takes a lock.
+        wire = self.__dict__.get("_wire")
+        if wire is None:
+            wire = self.__dict__["_wire"] = self._format()
+        return wire
+
+    def _format(self) -> bytes:
+        prefix = f"{self.enhanced} " if self.enhanced else ""
+        last = len(self.lines) - 1
+        out = []
+        for i, line in enumerate(self.lines):
+            sep = " " if i == last else "-"
+            text = f"{self.code}{sep}{prefix}{line}".rstrip(" ")
+            if self.code == 334 and i == last and text == "334":
+                text = "334 "  # RFC 4954 §4: an empty challenge is "334 ", the space kept
+            out.append(text + "\r\n")
+        return "".join(out).encode("utf-8")
+
+    def __str__(self) -> str:
+        return self.to_bytes().decode("utf-8").rstrip("\r\n").replace("\r\n", "\n")
+
+    def __repr__(self) -> str:
+        return f"<Reply {str(self)!r}>"
+
+    def _repr_html_(self) -> str:
+        html: str = view("reply_html")(self)  # smtplearn.render.html, through the named hook
+        return html
+
+
+@functools.lru_cache(maxsize=64)
+def _agrees(enhanced: str, code: int) -> bool:
+    """True when ``enhanced`` is X.Y.Z with X the reply's first digit (RFC 3463 §2).
+    Kept per pair: a session sends and reads the same few codes again and again."""
+    match = ENHANCED_STATUS.fullmatch(enhanced)
+    return match is not None and match.group(1) == str(code)[0]
 
 
 @dataclass(frozen=True)
@@ -274,7 +384,7 @@ def reply(name: str, *extra_lines: str, **fields: object) -> Reply:
     try:
         entry = CATALOGUE[name]
     except KeyError:
-        raise KeyError(f"no reply named {name!r} in the catalogue; known: {', '.join(CATALOGUE)}") from None
+        raise NotFoundError(f"no reply named {name!r} in the catalogue; known: {', '.join(CATALOGUE)}") from None
     first = _fit(entry.text.format(**fields), entry) if fields else entry.text
     made = Reply(entry.code, (first, *extra_lines), entry.enhanced, name=name)
     if key is not None:

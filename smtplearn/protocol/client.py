@@ -17,8 +17,8 @@ from smtplearn.protocol.commands import Command, loose_verb, parse_command
 from smtplearn.protocol.data import crlf_lines, stuff_crlf_text
 from smtplearn.protocol.errors import LocalProtocolError, RemoteProtocolError
 from smtplearn.protocol.events import Exchange
+from smtplearn.protocol.refusals import bad_sequence
 from smtplearn.protocol.replies import Reply, ReplyReader
-from smtplearn.protocol.server import bad_sequence
 from smtplearn.protocol.states import (EXTENSION_VERBS, START_STATE, TRANSITIONS, Signal, State, Trigger,
                                        Verb, allowed_verbs, state_after)
 

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from smtplearn.protocol.addresses import Params, format_path, is_domain, parse_path
-from smtplearn.protocol.catalogue import reply
-from smtplearn.protocol.errors import RemoteProtocolError
+from smtplearn.protocol.errors import RemoteProtocolError, UsageError
+from smtplearn.protocol.refusals import refusal
 from smtplearn.protocol.states import Verb
 
 
@@ -36,12 +36,12 @@ class Command:
         if not isinstance(self.verb, Verb):
             object.__setattr__(self, "verb", Verb(str(self.verb).upper()))
         if self.verb in (Verb.MAIL, Verb.RCPT) and self.address is None:
-            raise ValueError(f"{self.verb.value} needs an address, e.g. Command.mail('alice@example.org')")
+            raise UsageError(f"{self.verb.value} needs an address, e.g. Command.mail('alice@example.org')")
         if self.verb in (Verb.MAIL, Verb.RCPT) and not self.argument:
             # the argument as written, so Command.mail(...) equals the same line parsed back
             object.__setattr__(self, "argument", self.line.partition(" ")[2])
         if "\r" in self.argument or "\n" in self.argument:
-            raise ValueError("a command argument cannot contain CR or LF")
+            raise UsageError("a command argument cannot contain CR or LF")
 
     # -- what the client writes (§4.1.1) ------------------------------------
     @property
@@ -92,7 +92,7 @@ def _format_params(params: Params) -> str:
 
 # -- reading: one small reader per kind of argument ---------------------------
 def _syntax(detail: str) -> RemoteProtocolError:
-    return RemoteProtocolError(detail, reply("syntax_error", detail=detail))
+    return refusal("syntax_error", detail=detail)
 
 
 def _no_argument(verb: Verb, text: str) -> Command:
@@ -117,7 +117,7 @@ def _domain(verb: Verb, text: str) -> Command:
     # or A-label [RFC5890]) domains in the EHLO command". A non-ASCII name is refused (501)
     # and never echoed into a reply or a trace line
     if text and not text.isascii():
-        raise RemoteProtocolError("non-ASCII HELO/EHLO name", reply("bad_helo_name", verb=verb.value))
+        raise refusal("bad_helo_name", verb=verb.value)
     if not text or not is_domain(text):
         raise _syntax(f"{verb.value} needs your host's domain name or an address literal, "
                       f"e.g. {verb.value} client.example.org")
@@ -162,14 +162,14 @@ ARGUMENT_READERS: dict[Verb, Callable[[Verb, str], Command]] = {
 def decode_line(line: bytes) -> str:
     """Command text from a raw line without its line ending; refuse bytes commands can't hold."""
     if b"\x00" in line:
-        raise RemoteProtocolError("NUL byte in command", reply("bad_bytes", what="a NUL byte"))
+        raise refusal("bad_bytes", what="a NUL byte")
     if b"\r" in line or b"\n" in line:
         # RFC 5321 §2.3.8: CR and LF only ever come together, as the line's end
-        raise RemoteProtocolError("bare CR in command", reply("bad_bytes", what="a bare CR or LF"))
+        raise refusal("bad_bytes", what="a bare CR or LF")
     try:
         return line.decode("utf-8")
     except UnicodeDecodeError:
-        raise RemoteProtocolError("invalid UTF-8", reply("bad_bytes", what="invalid UTF-8")) from None
+        raise refusal("bad_bytes", what="invalid UTF-8") from None
 
 
 def parse_verb(text: str) -> Verb:
@@ -180,8 +180,7 @@ def parse_verb(text: str) -> Verb:
         # echo only printable ASCII back: a reply line is 7-bit text (§4.2)
         shown = word[:20].encode("ascii", "backslashreplace").decode("ascii") or "(empty line)"
         shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in shown)
-        raise RemoteProtocolError(f"unknown command {shown!r}",
-                                  reply("unknown_command", verb=shown))
+        raise refusal("unknown_command", verb=shown)
     return verb
 
 

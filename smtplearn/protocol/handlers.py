@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from smtplearn.protocol.addresses import Params
+from smtplearn.protocol.addresses import Params, domain_of
 from smtplearn.protocol.catalogue import reply
 from smtplearn.protocol.message import Message
 from smtplearn.protocol.replies import Reply
@@ -66,7 +66,7 @@ class LocalDelivery(Handler):
     def on_rcpt(self, session: ServerSession, address: str, params: Params) -> Reply | None:
         if self.local_domains is None or address == "Postmaster":
             return None
-        domain = address.rpartition("@")[2].lower().rstrip(".")
+        domain = domain_of(address)
         if domain not in self.local_domains:
             return reply("relay_denied", domain=domain)
         return None

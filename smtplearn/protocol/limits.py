@@ -14,6 +14,8 @@ import enum
 import warnings
 from dataclasses import dataclass
 
+from smtplearn.protocol.errors import UsageError
+
 
 class BareNewlinePolicy(enum.Enum):
     """What to do with a lone CR or LF inside a message (RFC 5321 §2.3.8).
@@ -122,12 +124,12 @@ class Limits:
         for name in ("command_line", "text_line", "recipients", "message_size", "refused_recipients",
                      "tarpit_after", "auth_failures_slow", "auth_failures_close"):
             if getattr(self, name) < 1:
-                raise ValueError(f"Limits.{name} must be at least 1, got {getattr(self, name)}")
+                raise UsageError(f"Limits.{name} must be at least 1, got {getattr(self, name)}")
         for name in ("tarpit_step", "tarpit_max"):
             if getattr(self, name) < 0:
-                raise ValueError(f"Limits.{name} is seconds and cannot be negative, got {getattr(self, name)}")
+                raise UsageError(f"Limits.{name} is seconds and cannot be negative, got {getattr(self, name)}")
         if self.command_line < 10:
-            raise ValueError(f"Limits.command_line must hold at least a command like 'NOOP' and CRLF; "
+            raise UsageError(f"Limits.command_line must hold at least a command like 'NOOP' and CRLF; "
                              f"got {self.command_line} (RFC 5321 §4.5.3.1.4 asks for 512)")
         for problem in self.below_rfc_minimum():
             warnings.warn(f"Limits.{problem}: allowed for a demonstration, but a conforming server "

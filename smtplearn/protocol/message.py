@@ -75,7 +75,7 @@ class Message:
         """The content parsed with the standard library's ``email`` package."""
         from email import policy
         from email.parser import BytesParser
-        return BytesParser(policy=policy.default).parsebytes(self.delivered)  # type: ignore[return-value]
+        return BytesParser(policy=policy.default).parsebytes(self.delivered)
 
     def __repr__(self) -> str:
         subject = self.email.get("Subject", "") if self.content else ""

@@ -1,4 +1,9 @@
-"""SMTP replies: the ``Reply`` value, writing it, and reading it from bytes.
+"""Reading SMTP replies from bytes: ``ReplyReader`` and ``parse_reply``.
+
+The ``Reply`` value itself (and how it is written) lives in ``catalogue.py``,
+beside the named replies it is made from and the meanings it explains itself
+with; it is imported here so ``from smtplearn.protocol.replies import Reply``
+keeps working.
 
 RFC 5321 §4.2: a reply is a three-digit code and text; a multi-line reply
 repeats the code on every line, with "-" after the code on every line but
@@ -10,120 +15,15 @@ replies to HELO/EHLO starts with a code such as 2.1.5.
 from __future__ import annotations
 
 import functools
-import re
-from dataclasses import dataclass, field
 
-from smtplearn.protocol.errors import RemoteProtocolError
+from smtplearn.protocol.catalogue import ENHANCED_STATUS, Reply
+from smtplearn.protocol.errors import RemoteProtocolError, UsageError
 
 #: the most a client reads of one reply, all lines together: a server that never sends a
 #: last line must not fill the client's memory (a 100-line EHLO reply is ~3 KiB)
 MAX_REPLY_OCTETS = 1024 * 1024
 
-# RFC 3463 §2: class "." subject "." detail, where the class matches the reply's first digit
-_ENHANCED = re.compile(r"([245])\.(\d{1,3})\.(\d{1,3})(?: |$)")
-
-
-@dataclass(frozen=True)
-class Reply:
-    """One server reply, possibly multi-line.
-
-    ``lines`` is the text of each line without the code and without the
-    enhanced status code; ``enhanced`` is that code (e.g. "2.1.5") or None.
-    """
-
-    code: int
-    lines: tuple[str, ...] = ("",)
-    enhanced: str | None = None
-    #: the catalogue entry this reply was made from, when known (for teaching)
-    name: str | None = field(default=None, compare=False)
-
-    def __post_init__(self) -> None:
-        if not 200 <= self.code <= 599:
-            raise ValueError(f"reply code must be 200..599 (RFC 5321 §4.2), got {self.code}")
-        if isinstance(self.lines, str):
-            object.__setattr__(self, "lines", tuple(self.lines.split("\n")))
-        if not self.lines:
-            object.__setattr__(self, "lines", ("",))
-        for line in self.lines:
-            if "\r" in line or "\n" in line:
-                raise ValueError("a reply line cannot contain CR or LF; pass several lines instead")
-        if self.enhanced is not None and not _agrees(self.enhanced, self.code):
-            raise ValueError(
-                f"enhanced status {self.enhanced!r} must look like {str(self.code)[0]}.X.Y "
-                "and agree with the reply's first digit (RFC 3463 §2)")
-
-    # -- what a student asks of a reply -------------------------------------
-    @property
-    def text(self) -> str:
-        """All lines joined with newlines."""
-        return "\n".join(self.lines)
-
-    @property
-    def kind(self) -> str:
-        """The meaning of the first digit (RFC 5321 §4.2.1)."""
-        return {2: "positive completion", 3: "positive intermediate",
-                4: "transient negative", 5: "permanent negative"}[self.code // 100]
-
-    @property
-    def is_positive(self) -> bool:
-        return self.code < 400
-
-    @property
-    def is_transient(self) -> bool:
-        """4xx: try again later (§4.2.1)."""
-        return 400 <= self.code < 500
-
-    @property
-    def is_permanent(self) -> bool:
-        """5xx: do not repeat the same request (§4.2.1)."""
-        return self.code >= 500
-
-    @property
-    def explanation(self) -> str:
-        """A one-line plain-English explanation, from the reply catalogue."""
-        from smtplearn.protocol.catalogue import explain
-        return explain(self)
-
-    # -- wire format ---------------------------------------------------------
-    def to_bytes(self) -> bytes:
-        """The reply as it travels, every line ending in CRLF (§4.2.1)."""
-        # Written once per Reply and kept (the catalogue sends its fixed replies again
-        # and again). Not functools.cached_property: on Python 3.11 it takes a lock.
-        wire = self.__dict__.get("_wire")
-        if wire is None:
-            wire = self.__dict__["_wire"] = self._format()
-        return wire
-
-    def _format(self) -> bytes:
-        prefix = f"{self.enhanced} " if self.enhanced else ""
-        last = len(self.lines) - 1
-        out = []
-        for i, line in enumerate(self.lines):
-            sep = " " if i == last else "-"
-            text = f"{self.code}{sep}{prefix}{line}".rstrip(" ")
-            if self.code == 334 and i == last and text == "334":
-                text = "334 "  # RFC 4954 §4: an empty challenge is "334 ", the space kept
-            out.append(text + "\r\n")
-        return "".join(out).encode("utf-8")
-
-    def __str__(self) -> str:
-        return self.to_bytes().decode("utf-8").rstrip("\r\n").replace("\r\n", "\n")
-
-    def __repr__(self) -> str:
-        return f"<Reply {str(self)!r}>"
-
-    def _repr_html_(self) -> str:
-        from smtplearn.render.html import reply_html
-        return reply_html(self)
-
-
-@functools.lru_cache(maxsize=64)
-def _agrees(enhanced: str, code: int) -> bool:
-    """True when ``enhanced`` is X.Y.Z with X the reply's first digit (RFC 3463 §2).
-    Kept per pair: a session sends and reads the same few codes again and again."""
-    match = _ENHANCED.fullmatch(enhanced)
-    return match is not None and match.group(1) == str(code)[0]
-
+__all__ = ["Reply", "ReplyReader", "parse_reply", "parse_reply_lines"]
 
 class ReplyReader:
     """Turns bytes from a server into ``Reply`` objects (sans-I/O).
@@ -225,12 +125,12 @@ def _enhanced_status(texts: list[str], code: int) -> tuple[str | None, int]:
     characters it takes with its space; (None, 0) unless all lines agree."""
     if texts[0][1:2] != ".":  # a quick "no" for most replies that have none
         return None, 0
-    first = _ENHANCED.match(texts[0])
+    first = ENHANCED_STATUS.match(texts[0])
     if first is None or first.group(1) != str(code)[0]:
         return None, 0
     status = first.group(0).strip()
     for text in texts[1:]:
-        match = _ENHANCED.match(text)
+        match = ENHANCED_STATUS.match(text)
         if match is None or match.group(0).strip() != status:
             return None, 0
     return status, first.end()
@@ -240,5 +140,5 @@ def parse_reply(data: bytes) -> Reply:
     """Parse exactly one complete reply from ``data`` (a convenience for tests and lessons)."""
     replies = ReplyReader(max_line=max(len(data), 512)).feed(data)
     if len(replies) != 1:
-        raise ValueError(f"expected one complete reply, found {len(replies)}")
+        raise UsageError(f"expected one complete reply, found {len(replies)}")
     return replies[0]

@@ -26,9 +26,10 @@ from smtplearn.protocol.events import Closed, Event, Exchange, MessageAccepted
 from smtplearn.protocol.handlers import Handler, LocalDelivery
 from smtplearn.protocol.limits import Limits
 from smtplearn.protocol.message import Envelope, Message
+from smtplearn.protocol.refusals import bad_sequence, refusal
 from smtplearn.protocol.replies import Reply
-from smtplearn.protocol.states import (EXTENSION_VERBS, START_STATE, TRANSITIONS, WHERE, WHERE_FOR, Signal,
-                                       State, Trigger, Verb, allowed_verbs, state_after)
+from smtplearn.protocol.states import (EXTENSION_VERBS, START_STATE, TRANSITIONS, Signal, State, Trigger, Verb,
+                                       allowed_verbs, state_after)
 
 #: states in which a mail transaction is open; leaving them drops the envelope (§4.1.1.5)
 TRANSACTION_STATES = frozenset({State.MAIL, State.RCPT, State.DATA})
@@ -131,8 +132,8 @@ class ServerSession:
         """
         if self.state is not START_STATE:
             raise LocalProtocolError("start() greets once, when the connection opens")
-        refusal = self.handler.on_connect(self)
-        greeting = refusal or reply("greeting", hostname=self.hostname)
+        refused = self.handler.on_connect(self)
+        greeting = refused or reply("greeting", hostname=self.hostname)
         return self._answer(None, b"", None, greeting, self.state, move=Signal.CONNECT)
 
     def receive_data(self, data: bytes) -> list[Event]:
@@ -354,9 +355,9 @@ class ServerSession:
 
     # -- one method per command; each returns the reply, none sets the state ------------
     def _hello(self, command: Command) -> Reply:
-        refusal = self.handler.on_helo(self, command.argument)
-        if refusal:
-            return refusal
+        refused = self.handler.on_helo(self, command.argument)
+        if refused:
+            return refused
         self.helo, self.esmtp = command.argument, command.verb is Verb.EHLO
         # §4.5.3.1.5: a reply line is at most 512 octets; catalogue.reply() shortens what it echoes
         client = f"{command.argument} [{self.peer}]" if self.peer else command.argument
@@ -369,9 +370,9 @@ class ServerSession:
         self._check_mail_params(command)
         if not address.isascii() and command.param("SMTPUTF8") is None:
             return reply("smtputf8_sender")
-        refusal = self.handler.on_mail(self, address, command.params)
-        if refusal:
-            return refusal
+        refused = self.handler.on_mail(self, address, command.params)
+        if refused:
+            return refused
         self.envelope = Envelope(mail_from=address, mail_params=command.params)
         return reply("mail_ok", address=address)
 
@@ -380,23 +381,23 @@ class ServerSession:
         for key, value in command.params:
             allowed_values = MAIL_PARAMETERS.get(key, frozenset())
             if not self.esmtp or key not in MAIL_PARAMETERS:
-                raise _error("unknown_parameter", verb="MAIL", param=key)
+                raise refusal("unknown_parameter", verb="MAIL", param=key)
             if key in seen:
                 # RFC 1870 §6: "Only one SIZE parameter may be specified in a single MAIL
                 # command"; RFC 6152 §3 says the same of BODY. We refuse any repeat with 501
-                raise _error("duplicate_parameter", param=key)
+                raise refusal("duplicate_parameter", param=key)
             seen.add(key)
             if key == "SIZE":
                 # RFC 1870 §3: size-value ::= 1*20DIGIT -- ASCII digits only ("²" and "٣" are
                 # digits to str.isdigit, not to SMTP)
                 if value is None or not (value.isascii() and value.isdigit()) or len(value) > 20:
-                    raise _error("syntax_error", detail="SIZE needs a number of octets, e.g. SIZE=1024")
+                    raise refusal("syntax_error", detail="SIZE needs a number of octets, e.g. SIZE=1024")
                 if int(value) > self.limits.message_size:
-                    raise _error("size_exceeded", limit=self.limits.message_size)
+                    raise refusal("size_exceeded", limit=self.limits.message_size)
             elif key == "BODY" and (value or "").upper() in _KNOWN_BODY_TYPES - (allowed_values or set()):
-                raise _error("param_not_implemented", param=f"BODY={value}")
+                raise refusal("param_not_implemented", param=f"BODY={value}")
             elif allowed_values is not None and (value.upper() if value else value) not in allowed_values:
-                raise _error("syntax_error", detail=f"{key} does not take the value {value!r}")
+                raise refusal("syntax_error", detail=f"{key} does not take the value {value!r}")
 
     def _rcpt(self, command: Command) -> Reply:
         address = command.address or ""
@@ -406,9 +407,9 @@ class ServerSession:
             return reply("smtputf8_recipient")
         if len(self.envelope.rcpt_tos) >= self.limits.recipients:
             return reply("too_many_recipients", limit=self.limits.recipients)
-        refusal = self.handler.on_rcpt(self, address, command.params)
-        if refusal:
-            return refusal
+        refused = self.handler.on_rcpt(self, address, command.params)
+        if refused:
+            return refused
         self.envelope.rcpt_tos.append(address)
         self.envelope.rcpt_params.append(command.params)
         return reply("rcpt_ok", address=address)
@@ -520,13 +521,6 @@ class ServerSession:
         return answer
 
 
-def bad_sequence(state: State, verb: Verb, allowed: tuple[Verb, ...], *, where: str | None = None) -> Reply:
-    """503, naming what was wrong and what is allowed instead (§4.1.4).
-    ``where`` overrides the table's wording (``WHERE_FOR`` for this command, else ``WHERE``)."""
-    return reply("bad_sequence", verb=verb.value, where=where or WHERE_FOR.get((state, verb)) or WHERE[state],
-                 allowed=", ".join(v.value for v in allowed))
-
-
 @functools.lru_cache(maxsize=16)
 def _base_capabilities(message_size: int) -> tuple[str, ...]:
     """``BASE_EXTENSIONS`` for a size limit, formatted once (every EHLO lists them)."""
@@ -543,11 +537,6 @@ def _date_of_second(moment: datetime, zone: object) -> str:
     # format_datetime costs ~6 us, and a busy server stamps many messages in the same second.
     # ``zone`` is part of the key: the same instant in two zones is one datetime, two texts.
     return format_datetime(moment)
-
-
-def _error(name: str, **fields: object) -> RemoteProtocolError:
-    answer = reply(name, **fields)
-    return RemoteProtocolError(answer.text, answer)
 
 
 #: verb -> the method that answers it

@@ -127,10 +127,14 @@ def _stay(state: State) -> Transition:
     return Transition(state)
 
 
+def _frozen(rows: dict[State, dict[Trigger, Transition]]) -> Mapping[State, Mapping[Trigger, Transition]]:
+    """The rows made read-only: nothing can change the machine while it runs."""
+    return MappingProxyType({state: MappingProxyType(row) for state, row in rows.items()})
+
+
 #: state -> {trigger -> Transition}. Anything not listed is refused with 503.
 #: Every row is written out in full: what a student reads here is what the diagram draws.
-TRANSITIONS: Mapping[State, Mapping[Trigger, Transition]] = MappingProxyType({
-    state: MappingProxyType(row) for state, row in {
+TRANSITIONS = _frozen({
         # §3.1: "An SMTP session is initiated when a client opens a connection to a
         # server and the server responds with an opening message": 220 greets; a 554
         # refuses the session (the server then waits for QUIT); 421 closes at once (§3.8).
@@ -219,7 +223,6 @@ TRANSITIONS: Mapping[State, Mapping[Trigger, Transition]] = MappingProxyType({
         },
         # QUIT answered or 421 sent: nothing more is read.
         State.CLOSED: {},
-    }.items()
 })
 
 #: where a session is when the connection opens, before the server says anything (§3.1)

@@ -6,13 +6,9 @@ that also uses swaks sees the same picture from both tools.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from smtplearn.protocol.states import Signal
-
-if TYPE_CHECKING:
-    from smtplearn.protocol.replies import Reply
-    from smtplearn.transcript import Transcript, Turn
+from smtplearn.protocol.auth import decoded_in_transcript
+from smtplearn.protocol.catalogue import Reply
+from smtplearn.transcript import Note, Transcript, Turn
 
 CLIENT_MARK = " -> "
 SERVER_MARK = "<-  "
@@ -25,25 +21,8 @@ def reply_lines(answer: Reply) -> list[str]:
     return [mark + line for line in str(answer).split("\n")]
 
 
-def body_summary(turn: Turn, body_lines: int) -> list[str]:
-    """The message text, first lines only, then how much was left out; then the "." line."""
-    text = turn.sent.decode("utf-8", "replace")
-    lines = text.split("\r\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    shown = [CLIENT_MARK + ("." + line if line.startswith(".") else line) for line in lines[:body_lines]]
-    if len(lines) > body_lines:
-        shown.append(f"{CLIENT_MARK}[... {len(lines) - body_lines} more lines, "
-                     f"{turn.exchange.size or len(turn.sent)} octets in all]")
-    return shown + [CLIENT_MARK + "."]
-
-
 def turn_lines(turn: Turn, body_lines: int = 12) -> list[str]:
-    out: list[str] = []
-    if turn.trigger is Signal.END_OF_DATA:
-        out += body_summary(turn, body_lines)
-    elif turn.sent:
-        out.append(CLIENT_MARK + turn.sent.decode("utf-8", "replace").rstrip("\r\n"))
+    out = [CLIENT_MARK + line for line in turn.sent_lines(body_lines)]
     sent_decoded, challenge = auth_decoded(turn)
     if sent_decoded is not None and out:
         out[-1] += f"   (decoded: {sent_decoded})"
@@ -55,12 +34,10 @@ def turn_lines(turn: Turn, body_lines: int = 12) -> list[str]:
 
 def auth_decoded(turn: Turn) -> tuple[str | None, str | None]:
     """The base64 of an AUTH exchange, decoded: base64 hides nothing (RFC 4954 §4)."""
-    from smtplearn.protocol.auth import decoded_in_transcript
     return decoded_in_transcript(turn.trigger, turn.sent, turn.reply.code, turn.reply.text)
 
 
 def transcript_text(transcript: Transcript, *, body_lines: int = 12) -> str:
-    from smtplearn.transcript import Note
     out: list[str] = []
     server = None
     many = len(transcript.participants) > 2

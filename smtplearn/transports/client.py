@@ -16,7 +16,8 @@ from typing import Any
 
 from smtplearn.browser import require_sockets
 from smtplearn.conversation import DEFAULT_CLIENT_NAME, Conversation, SMTPTimeoutError
-from smtplearn.protocol import ProtocolError, Signal, State, Verb
+from smtplearn.protocol import Error, ProtocolError, Signal, State, Verb
+from smtplearn.transports.tls import describe
 
 #: RFC 5321 §4.5.3.2: how long a client waits for each reply, in seconds
 RFC_TIMEOUTS = MappingProxyType({
@@ -32,7 +33,7 @@ DATA_BLOCK_TIMEOUT = 180.0
 TLS_HANDSHAKE_TIMEOUT = 300.0
 
 
-class SMTPConnectError(ConnectionError):
+class SMTPConnectError(Error, ConnectionError):
     """No SMTP conversation could be opened (refused, unreachable, timed out)."""
 
 
@@ -91,7 +92,6 @@ class Client(Conversation):
 
         A failed handshake is an ``SMTPTLSError`` that says what the server did.
         """
-        from smtplearn.transports.tls import describe
         context = self.tls_context or ssl.create_default_context()
         wait = self.timeout if self.timeout is not None else TLS_HANDSHAKE_TIMEOUT
         self.sock.settimeout(wait)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, overload
 
 from smtplearn.protocol.message import Message
+from smtplearn.render.html import html_table
 
 #: a Maildir is these three folders (maildir(5)): written in tmp/, moved to new/
 MAILDIR_FOLDERS = ("tmp", "new", "cur")
@@ -129,11 +130,8 @@ class Mailbox:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<tr><td>{escape(m.queue_id)}</td><td>&lt;{escape(m.mail_from)}&gt;</td>"
-            f"<td>{escape(', '.join(f'<{r}>' for r in m.rcpt_tos))}</td>"
-            f"<td>{escape(str(m.email.get('Subject', '')))}</td><td>{len(m.content)}</td></tr>"
-            for m in self)
-        return ("<table><thead><tr><th>id</th><th>MAIL FROM (envelope)</th><th>RCPT TO (envelope)</th>"
-                f"<th>Subject</th><th>octets</th></tr></thead><tbody>{rows}</tbody></table>"
+        rows = [[escape(m.queue_id), f"&lt;{escape(m.mail_from)}&gt;",
+                 escape(", ".join(f"<{r}>" for r in m.rcpt_tos)), escape(str(m.email.get("Subject", ""))),
+                 str(len(m.content))] for m in self]
+        return (html_table(("id", "MAIL FROM (envelope)", "RCPT TO (envelope)", "Subject", "octets"), rows)
                 + ("" if len(self) else "<i>no messages yet</i>"))

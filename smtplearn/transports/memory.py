@@ -18,6 +18,7 @@ from smtplearn.transports.mailbox import Mailbox
 from smtplearn.transports.memory_tls import MemoryTLS, WireView
 from smtplearn.protocol import (Handler, Limits, LocalDelivery, LocalProtocolError, MessageAccepted, ServerSession,
                                 State)
+from smtplearn.protocol.auth import Credentials
 
 
 class Pair(Conversation):
@@ -53,7 +54,6 @@ class Pair(Conversation):
                               client_context=client_context, on_path=on_path) if tls else None)
         authenticator = None
         if users:
-            from smtplearn.protocol.auth import Credentials
             authenticator = Credentials(dict(users))
         self.server = ServerSession(handler or LocalDelivery(local_domains), hostname=hostname,
                                     limits=limits, peer=peer, clock=clock, queue_ids=queue_ids,

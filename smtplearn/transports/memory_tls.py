@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 from typing import Any
+from smtplearn.transports.tls import ClassCertificate
 
 
 __all__ = ["MemoryTLS", "TLSLink", "WireRecord", "WireView", "record_types", "strip_starttls"]
@@ -165,7 +166,6 @@ class MemoryTLS:
                  client_context: ssl.SSLContext | None = None,
                  on_path: Callable[[bytes], bytes] | None = None) -> None:
         if certificate is None:
-            from smtplearn.transports.tls import ClassCertificate
             certificate = ClassCertificate(names=(server_name,))
         self.server_name, self.client_name = server_name, client_name
         self.certificate = certificate

@@ -34,17 +34,24 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, Union
 
 from smtplearn.browser import require_sockets
 from smtplearn.protocol import (Exchange, Handler, Limits, LocalDelivery, Reply, ServerSession,
                                 Signal, State, reply)
 from smtplearn.protocol.auth import Authenticator, Credentials
+from smtplearn.protocol.errors import NotNowError, UsageError
 from smtplearn.protocol.events import Event
 from smtplearn.protocol.message import Message
 from smtplearn.protocol.server import queue_id_sequence
 from smtplearn.transcript import Note, Transcript
 from smtplearn.transports.mailbox import Mailbox
+from smtplearn.transports.tls import ClassCertificate
+
+#: a certificate as given to Server(certificate=...): a ClassCertificate, "self-signed" for a
+#: new one, or the paths (certfile, keyfile) of a real one
+Certificate = Union[ClassCertificate, tuple[str, str]]
+CertificateSpec = Union[Certificate, Literal["self-signed"], None]
 
 #: RFC 5321 §4.5.3.2.7: a server SHOULD wait at least 5 minutes for the next command
 DEFAULT_IDLE_TIMEOUT = 300.0
@@ -67,6 +74,8 @@ READ_BUFFER = 64 * 1024
 BIG_SESSION = 4 * 2**20
 #: how long a TLS connection waits for the client's close_notify after ours (seconds)
 TLS_SHUTDOWN = 5.0
+#: start_tls takes ssl_shutdown_timeout from Python 3.11 on; 3.10 uses its own default
+_SHUTDOWN_TIMEOUT: dict[str, Any] = {"ssl_shutdown_timeout": TLS_SHUTDOWN} if sys.version_info >= (3, 11) else {}
 #: how long stop() lets the 421s reach the clients before it cuts the rest off (seconds)
 STOP_GRACE = 0.5
 
@@ -122,7 +131,7 @@ def _label(entry: Any) -> str:
     return f"{trigger.value}s"
 
 
-class _Storing:
+class _Storing(Handler):
     """The server's handler: the user's, plus storing each message before its 250.
 
     RFC 5321 §4.2.3: when the message cannot be stored, 451 (local error) or
@@ -132,6 +141,10 @@ class _Storing:
 
     def __init__(self, inner: Handler, server: Server) -> None:
         self._inner, self._server = inner, server
+        # every other hook is the user's own (an instance attribute wins over Handler's default)
+        for name in vars(Handler):
+            if name.startswith("on_") and name != "on_message":
+                setattr(self, name, getattr(inner, name))
 
     def __getattr__(self, name: str) -> Any:
         value = getattr(self._inner, name)
@@ -171,7 +184,8 @@ class _Connection(asyncio.BufferedProtocol):
 
     def __init__(self, server: Server) -> None:
         self.server = server
-        self.loop = server._loop
+        assert server._loop is not None, "connections are made by the server's running loop"
+        self.loop: asyncio.AbstractEventLoop = server._loop
         self.transport: Any = None
         self.session: ServerSession | None = None
         self.transcript: BoundedTranscript | None = None
@@ -310,7 +324,7 @@ class _Connection(asyncio.BufferedProtocol):
         try:
             tls_transport = await self.loop.start_tls(
                 self.transport, self, server.tls_context, server_side=True,
-                ssl_handshake_timeout=server.idle_timeout, ssl_shutdown_timeout=TLS_SHUTDOWN)
+                ssl_handshake_timeout=server.idle_timeout, **_SHUTDOWN_TIMEOUT)
         except Exception as err:  # noqa: BLE001 -- ssl.SSLError, a timeout, a reset: all end it
             transcript.note(f"TLS handshake failed: {err or type(err).__name__}",
                             source=server.hostname, kind="tls")
@@ -411,7 +425,7 @@ class Server:
                  keep_messages: int = KEEP_MESSAGES,
                  on_event: Callable[[Transcript, Event], None] | None = None,
                  log: Callable[[str], None] | None = None,
-                 tls_context: ssl.SSLContext | None = None, certificate: Any = None,
+                 tls_context: ssl.SSLContext | None = None, certificate: CertificateSpec = None,
                  users: Mapping[str, str] | None = None, authenticator: Authenticator | None = None,
                  auth_without_tls: bool = False) -> None:
         require_sockets("smtplearn.Server")
@@ -486,7 +500,7 @@ class Server:
             self._thread = None
             listener.close()
             raise ready[0]
-        self._address = tuple(listener.getsockname()[:2])  # type: ignore[assignment]
+        self._address = tuple(listener.getsockname()[:2])
         return self
 
     def _listen(self) -> socket.socket:
@@ -513,7 +527,7 @@ class Server:
         if loop is None or thread is None:
             return
         if threading.current_thread() is thread:
-            raise RuntimeError("stop() was called from the server's own loop (a handler or on_event "
+            raise NotNowError("stop() was called from the server's own loop (a handler or on_event "
                                "callback); call it from another thread, e.g. the notebook cell")
         future = asyncio.run_coroutine_threadsafe(self._shut_down(timeout), loop)
         try:
@@ -553,7 +567,7 @@ class Server:
     def address(self) -> tuple[str, int]:
         """(host, port) clients connect to."""
         if self._address is None:
-            raise RuntimeError("the server is not running: call start() or use 'with Server() as s:'")
+            raise NotNowError("the server is not running: call start() or use 'with Server() as s:'")
         return self._address
 
     @property
@@ -618,22 +632,24 @@ def _describe(transport: Any) -> str:
     return f"{tls.version() if tls else 'TLS'}, {cipher[0] if cipher else 'no cipher'}"
 
 
-def _class_certificate(certificate: Any) -> Any:
+def _class_certificate(certificate: CertificateSpec) -> Certificate | None:
+    """A throw-away class certificate for "self-signed"; any other certificate as given."""
     if certificate == "self-signed":
-        from smtplearn.transports.tls import ClassCertificate
         return ClassCertificate()
-    return certificate
+    if certificate is None or isinstance(certificate, ClassCertificate):
+        return certificate
+    if isinstance(certificate, (tuple, list)) and len(certificate) == 2:
+        return (str(certificate[0]), str(certificate[1]))
+    raise UsageError("certificate must be 'self-signed', a smtplearn.transports.tls.ClassCertificate, "
+                     f"or (certfile, keyfile); got {certificate!r}")
 
 
-def _server_context(certificate: Any) -> ssl.SSLContext | None:
+def _server_context(certificate: Certificate | None) -> ssl.SSLContext | None:
     """An ssl context from certificate=ClassCertificate or (certfile, keyfile); None without."""
     if certificate is None:
         return None
-    if hasattr(certificate, "server_context"):
+    if isinstance(certificate, ClassCertificate):
         return certificate.server_context()
-    if isinstance(certificate, (tuple, list)) and len(certificate) == 2:
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        context.load_cert_chain(*certificate)
-        return context
-    raise ValueError("certificate must be 'self-signed', a smtplearn.transports.tls.ClassCertificate, "
-                     f"or (certfile, keyfile); got {certificate!r}")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*certificate)
+    return context

@@ -12,63 +12,47 @@ from collections.abc import Callable
 from html import escape
 from typing import Any
 
+from smtplearn.diagrams.diagram import Diagram, accessible_svg
+from smtplearn.protocol.catalogue import Reply
+from smtplearn.render.html import PALETTE, reply_colour, reply_html
+
 #: one style sheet for every smtplearn widget; classes are also what the browser test finds
-STYLE = """<style>
-.smtplearn-widget { font-family: var(--jp-ui-font-family, sans-serif); }
-.smtplearn-widget .widget-html-content { line-height: 1.4; }
-.smtplearn-reply { padding: 4px 2px; }
-.smtplearn-mx table { border-collapse: collapse; font-size: 13px; }
-.smtplearn-mx th, .smtplearn-mx td { padding: 2px 8px; border-bottom: 1px solid #d0d7de;
-  text-align: left; vertical-align: top; }
-.smtplearn-mx p { margin: 0 0 6px 0; }
-.smtplearn-title { font-size: 15px; font-weight: 600; }
-.smtplearn-state-badge { display:inline-block; padding:2px 10px; border-radius:12px;
-  background:#ddf4ff; color:#0550ae; font-weight:600; font-family:monospace; }
-.smtplearn-panel { border:1px solid #d0d7de; border-radius:6px; padding:6px; background:#fff; }
-.smtplearn-panel-title { font-size:13px; color:#57606a; margin-bottom:4px; }
-.smtplearn-svg svg { max-width:100%; height:auto; display:block; }
-.smtplearn-pictures { display:flex; flex-flow:row wrap; gap:8px; align-items:flex-start; }
-.smtplearn-pictures > * { flex:1 1 600px; min-width:0; }
-.smtplearn-widget button:focus-visible, .smtplearn-widget input:focus-visible {
-  outline:2px solid #0969da; outline-offset:1px; }
-.smtplearn-scroll { max-height:480px; overflow:auto; display:flex; flex-direction:column-reverse; }
-.smtplearn-sent { font-family:monospace; color:#24292f; }
-.smtplearn-error { color:#cf222e; }
-.smtplearn-hint { color:#57606a; font-size:13px; }
-.smtplearn-cmd button, button.smtplearn-cmd { font-family:monospace; font-weight:600; }
+STYLE = f"""<style>
+.smtplearn-widget {{ font-family: var(--jp-ui-font-family, sans-serif); }}
+.smtplearn-widget .widget-html-content {{ line-height: 1.4; }}
+.smtplearn-reply {{ padding: 4px 2px; }}
+.smtplearn-mx p {{ margin: 0 0 6px 0; }}
+.smtplearn-title {{ font-size: 15px; font-weight: 600; }}
+.smtplearn-state-badge {{ display:inline-block; padding:2px 10px; border-radius:12px;
+  background:{PALETTE.badge}; color:{PALETTE.badge_ink}; font-weight:600; font-family:monospace; }}
+.smtplearn-panel {{ border:1px solid {PALETTE.line}; border-radius:6px; padding:6px; background:{PALETTE.paper}; }}
+.smtplearn-panel-title {{ font-size:13px; color:{PALETTE.muted}; margin-bottom:4px; }}
+.smtplearn-svg svg {{ max-width:100%; height:auto; display:block; }}
+.smtplearn-pictures {{ display:flex; flex-flow:row wrap; gap:8px; align-items:flex-start; }}
+.smtplearn-pictures > * {{ flex:1 1 600px; min-width:0; }}
+.smtplearn-widget button:focus-visible, .smtplearn-widget input:focus-visible {{
+  outline:2px solid {PALETTE.focus}; outline-offset:1px; }}
+.smtplearn-scroll {{ max-height:480px; overflow:auto; display:flex; flex-direction:column-reverse; }}
+.smtplearn-sent {{ font-family:monospace; color:{PALETTE.ink}; }}
+.smtplearn-error {{ color:{reply_colour(500)}; }}
+.smtplearn-hint {{ color:{PALETTE.muted}; font-size:13px; }}
+.smtplearn-cmd button, button.smtplearn-cmd {{ font-family:monospace; font-weight:600; }}
 </style>"""
 
 
-def svg_text(diagram: Any) -> str:
-    """The SVG markup of a diagram object (graphviz, or anything with an SVG display)."""
-    from smtplearn.diagrams import Diagram
-    if isinstance(diagram, Diagram):
-        return diagram.svg()  # ours: fits its column, with its text alternative
-    for method in ("_repr_image_svg_xml", "_repr_svg_"):
-        if hasattr(diagram, method):
-            svg = getattr(diagram, method)()
-            if svg:
-                return _strip_prolog(svg)
-    if hasattr(diagram, "_repr_mimebundle_"):
-        bundle = diagram._repr_mimebundle_()
-        bundle = bundle[0] if isinstance(bundle, tuple) else bundle
-        if "image/svg+xml" in bundle:
-            return _strip_prolog(bundle["image/svg+xml"])
-    if hasattr(diagram, "pipe"):
-        return _strip_prolog(diagram.pipe(format="svg", encoding="utf-8"))
-    raise TypeError(f"{type(diagram).__name__} has no SVG form to show")
+def svg_text(diagram: Diagram) -> str:
+    """The SVG markup of a diagram, ready to sit inside a page."""
+    return _strip_prolog(diagram.svg())
 
 
-def _strip_prolog(svg: str | bytes) -> str:
+def _strip_prolog(text: str) -> str:
     """Inline SVG must start at <svg>: drop the XML declaration and DOCTYPE graphviz writes."""
-    text = svg.decode("utf-8") if isinstance(svg, bytes) else svg
     start = text.find("<svg")
     return text[start:] if start >= 0 else text
 
 
-def diagram_panel(title: str, draw: Callable[[], Any], css_class: str, *, scroll: bool = False) -> str:
+def diagram_panel(title: str, draw: Callable[[], Diagram], css_class: str, *, scroll: bool = False) -> str:
     """A titled panel holding ``draw()``'s picture, or the reason it could not be drawn."""
-    from smtplearn.diagrams.render import accessible_svg
     try:
         svg = svg_text(draw())
         if 'role="img"' not in svg[:svg.find(">")]:  # a graphviz picture: give it its text alternative
@@ -82,9 +66,8 @@ def diagram_panel(title: str, draw: Callable[[], Any], css_class: str, *, scroll
             f'{inner}</div>')
 
 
-def reply_view(sent: str | None, answer: Any) -> str:
+def reply_view(sent: str | None, answer: Reply) -> str:
     """What the client sent (if anything) and the server's reply with its explanation."""
-    from smtplearn.render.html import reply_html
     shown = f'<div class="smtplearn-sent">C: {escape(sent)}</div>' if sent is not None else ""
     return f'<div class="smtplearn-reply">{shown}{reply_html(answer)}</div>'
 

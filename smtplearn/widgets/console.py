@@ -22,7 +22,8 @@ from typing import Any
 import ipywidgets as widgets
 
 from smtplearn.conversation import Conversation
-from smtplearn.protocol import Command, ProtocolError, Reply, State, Verb
+from smtplearn.transports.memory import Pair
+from smtplearn.protocol import Command, ProtocolError, Reply, State, Verb, WrongTypeError
 from smtplearn.protocol.states import WHERE
 from smtplearn.widgets._views import STYLE, diagram_panel, message_view, picture_layout, pictures, reply_view
 
@@ -79,10 +80,9 @@ class Console(widgets.VBox):
     def __init__(self, pair_or_client: Conversation | None = None, *,
                  sender: str = "alice@example.org", recipient: str = "bob@example.org") -> None:
         if pair_or_client is None:
-            from smtplearn.transports.memory import Pair
             pair_or_client = Pair()
         if not isinstance(pair_or_client, Conversation):
-            raise TypeError("Console needs a Pair or a Client (an smtplearn Conversation), "
+            raise WrongTypeError("Console needs a Pair or a Client (an smtplearn Conversation), "
                             f"not {type(pair_or_client).__name__}; try Console(Pair())")
         self.conversation = pair_or_client
         self.domain = self._box("domain", pair_or_client.local_hostname, "HELO/EHLO domain")

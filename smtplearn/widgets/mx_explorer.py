@@ -22,8 +22,14 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from smtplearn.mx.resolver import describe_resolver
+from smtplearn.mx.errors import MXLookupError
+from smtplearn.mx.lookup import MXResult, Resolves, lookup_mx
+from smtplearn.mx.resolver import describe_resolver, make_resolver
+from smtplearn.protocol.errors import UsageError
 from smtplearn.widgets._views import STYLE, diagram_panel, pictures
+
+#: what a lookup gives: the result, or the error that says what went wrong and what to do
+Outcome = MXResult | MXLookupError | ValueError
 
 #: how often the "looking up…" label counts the seconds
 TICK = 0.25
@@ -40,13 +46,13 @@ class MXExplorer(widgets.VBox):
     ``ZoneResolver``'s zones). ``background=False`` runs button presses in the caller's thread (for tests).
     """
 
-    def __init__(self, resolver: Any = None, *, domain: str = "", suggestions: Iterable[str] | None = None,
+    def __init__(self, resolver: Resolves | None = None, *, domain: str = "", suggestions: Iterable[str] | None = None,
                  timeout: float = 5.0, seed: int | None = None, background: bool = True) -> None:
         if timeout <= 0:
-            raise ValueError(f"timeout must be a positive number of seconds, got {timeout}")
+            raise UsageError(f"timeout must be a positive number of seconds, got {timeout}")
         self.resolver, self.timeout, self.seed, self.background = resolver, timeout, seed, background
         #: the last lookup's outcome: an MXResult, an error, or None before the first lookup
-        self.result: Any = None
+        self.result: Outcome | None = None
         self._worker: threading.Thread | None = None
         #: seconds the last lookup took
         self.took = 0.0
@@ -83,18 +89,17 @@ class MXExplorer(widgets.VBox):
         return f"<MXExplorer domain {self.domain.value!r}; run it in Jupyter to look domains up>"
 
     # -- looking up ------------------------------------------------------------
-    def lookup(self, domain: str | None = None) -> Any:
+    def lookup(self, domain: str | None = None) -> Outcome:
         """Look ``domain`` (default: the text box) up now, show it, and return the MXResult or the error."""
         if domain is not None:
             self.domain.value = domain
         return self._display(self._query())
 
-    def _query(self) -> Any:
+    def _query(self) -> Outcome:
         """The lookup itself: an MXResult, or the error that says what went wrong and what to do."""
-        from smtplearn.mx import MXLookupError, lookup_mx
         name = self.domain.value.strip()
         if not name:
-            return ValueError("type a domain first, e.g. example.com")
+            return UsageError("type a domain first, e.g. example.com")
         self._busy(True, f"looking up {name}…")
         started = time.monotonic()
         try:
@@ -115,7 +120,7 @@ class MXExplorer(widgets.VBox):
         self._worker = threading.Thread(target=self._run_with_progress, name="smtplearn-mx-lookup", daemon=True)
         self._worker.start()
 
-    def wait(self, timeout: float | None = None) -> Any:
+    def wait(self, timeout: float | None = None) -> Outcome | None:
         """Wait for a lookup started by the button (at most ``timeout`` s); return its outcome."""
         if self._worker is not None:
             self._worker.join(self.timeout + 5 if timeout is None else timeout)
@@ -145,10 +150,9 @@ class MXExplorer(widgets.VBox):
             self.status.value = (f'<span class="smtplearn-hint">looking up {escape(name)}… '
                                  f'{time.monotonic() - started:.1f} s (gives up after {limit:g} s)</span>')
 
-    def _resolver(self) -> Any:
+    def _resolver(self) -> Resolves:
         if self.resolver is not None:
             return self.resolver
-        from smtplearn.mx import make_resolver
         return make_resolver(timeout=min(2.0, self.timeout), lifetime=self.timeout)
 
     # -- showing ---------------------------------------------------------------
@@ -157,7 +161,7 @@ class MXExplorer(widgets.VBox):
         if text:
             self.status.value = f'<span class="smtplearn-hint">{escape(text)}</span>'
 
-    def _display(self, outcome: Any) -> Any:
+    def _display(self, outcome: Outcome) -> Outcome:
         self.result = outcome
         if isinstance(outcome, Exception):
             kind = getattr(outcome, "kind", "error")
@@ -175,7 +179,7 @@ class MXExplorer(widgets.VBox):
             self.start()
 
 
-def _mail_domains(resolver: Any) -> list[str]:
+def _mail_domains(resolver: Resolves | None) -> list[str]:
     """The names that own MX records in an offline resolver's zones (none for a real resolver)."""
     found = []
     for zone in getattr(resolver, "zones", ()):

@@ -20,19 +20,15 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from smtplearn.diagrams.sequence_model import is_greeting
-from smtplearn.protocol import Signal, State
-from smtplearn.transcript import Transcript, Turn
+from smtplearn.diagrams import Diagram, state_diagram
+from smtplearn.protocol import State, UsageError, WrongTypeError
+from smtplearn.transcript import HasTranscript, Transcript, Turn
 from smtplearn.widgets._views import STYLE, diagram_panel, picture_layout, pictures, reply_view
 
 
 def _sent_text(turn: Turn) -> str | None:
     """What the client sent in ``turn``, as one line to show (None: the greeting)."""
-    if is_greeting(turn):
-        return None
-    if turn.trigger is Signal.END_OF_DATA:
-        return f"(message text, {turn.exchange.size} octets) ."
-    return turn.sent.decode("utf-8", "replace").rstrip("\r\n")
+    return None if turn.is_greeting else " ".join(turn.sent_lines(body_lines=0))
 
 
 #: seconds between two steps when the player plays by itself
@@ -49,10 +45,10 @@ class Player(widgets.VBox):
     'READY'
     """
 
-    def __init__(self, transcript: Transcript | Any, *, step: int = 1) -> None:
+    def __init__(self, transcript: Transcript | HasTranscript, *, step: int = 1) -> None:
         transcript = getattr(transcript, "transcript", transcript)  # a Pair or Client is fine too
         if not isinstance(transcript, Transcript):
-            raise TypeError(f"Player needs a Transcript (or a Pair/Client), not {type(transcript).__name__}")
+            raise WrongTypeError(f"Player needs a Transcript (or a Pair/Client), not {type(transcript).__name__}")
         self.transcript = transcript
         self._pictures: dict[tuple[int, int], tuple[str, str]] = {}
         self.previous = widgets.Button(description="previous", icon="step-backward",
@@ -123,7 +119,7 @@ class Player(widgets.VBox):
         """Pick up exchanges added since (a live transcript), then show ``step`` (default: the same)."""
         count = len(self.turns)
         if not count:
-            raise ValueError("this transcript has no exchanges yet: run a conversation first, "
+            raise UsageError("this transcript has no exchanges yet: run a conversation first, "
                              "e.g. pair.send_mail(...), then make the Player")
         self.step_box.max = count
         self.show(self.step if step is None else step)
@@ -172,8 +168,7 @@ class Player(widgets.VBox):
     def _draw(self, step: int, turn: Turn, partial: Transcript) -> tuple[str, str]:
         key = (step, len(self.transcript.entries))
         if key not in self._pictures:
-            def states() -> Any:
-                from smtplearn.diagrams import state_diagram
+            def states() -> Diagram:
                 return state_diagram(current=turn.after, path=partial)
             self._pictures[key] = (
                 diagram_panel(f"state after exchange {step}", states, "smtplearn-state-diagram"),

@@ -23,30 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from smtplearn.browser import in_browser
-from smtplearn.diagrams.text import printable
-
-INSTALL_GRAPHVIZ = """\
-graphviz's `dot` program is needed to draw this diagram, and it was not found on PATH.
-Install it with one of:
-    sudo apt-get install graphviz          (Debian, Ubuntu)
-    brew install graphviz                  (macOS)
-    conda install -c conda-forge graphviz  (conda)
-then restart the kernel. The DOT source is still available: diagram.source,
-or diagram.save("picture.dot")."""
-
-
-class DotNotFoundError(RuntimeError):
-    """graphviz's ``dot`` program (or its Python package) is missing; the message says how to install it."""
-
-    def __init__(self, source: str, detail: str = "") -> None:
-        super().__init__(INSTALL_GRAPHVIZ + (f"\n({detail})" if detail else ""))
-        #: the DOT source, so nothing is lost: paste it into any graphviz viewer
-        self.source = source
-
-
-class PngNotAvailableError(RuntimeError):
-    """No way to turn this SVG into PNG on this machine; the message names what to install."""
-
+from smtplearn.diagrams.errors import DotNotFoundError, PngNotAvailableError
+from smtplearn.diagrams.labels import printable
+from smtplearn.diagrams.wasm import GraphvizLoading, mimebundle, worker_svg
+from smtplearn.protocol.errors import UsageError
 
 def run_graphviz(source: str, fmt: str, *, engine: str = "dot", neato_no_op: int | None = None) -> bytes:
     """``source`` drawn by graphviz as ``fmt`` ("svg", "png"); DotNotFoundError if it cannot be."""
@@ -144,7 +124,6 @@ class Diagram:
         """The SVG as drawn (cached: a diagram is a value, it never changes)."""
         if self._svg is None:
             if self._svg_maker is None and in_browser():  # no `dot` in a browser tab: see wasm.py
-                from smtplearn.diagrams.wasm import GraphvizLoading, worker_svg
                 svg = worker_svg(self.source, self._engine)
                 if svg is None:
                     raise GraphvizLoading(self.source)
@@ -192,7 +171,7 @@ class Diagram:
             ".gv": lambda: self.source.encode("utf-8"),
         }
         if suffix not in writers:
-            raise ValueError(f"cannot save a diagram as {suffix or 'a file without a suffix'!r}; "
+            raise UsageError(f"cannot save a diagram as {suffix or 'a file without a suffix'!r}; "
                              "use a name ending in .svg, .png or .dot")
         data = writers[suffix]()
         path.write_bytes(data)
@@ -203,7 +182,6 @@ class Diagram:
         # text/html first: JupyterLab shows image/svg+xml as an <img> with no alt text; inline,
         # the SVG's own title, desc and aria-label reach a screen reader, and it fits the column
         if self._svg_maker is None and in_browser():  # Graphviz in WebAssembly, in the worker or the page
-            from smtplearn.diagrams.wasm import GraphvizLoading, mimebundle
             try:
                 self.svg()
             except GraphvizLoading:
