@@ -11,9 +11,11 @@ import unicodedata
 def printable(text: str, keep: str = "") -> str:
     """``text`` with control characters shown as their Unicode "control pictures".
 
-    Wire text may hold NUL, ESC or a bare CR (RFC 5321 §2.3.8 forbids them, which
-    is exactly when a student wants to *see* them). XML cannot carry most of them
-    at all, so a NUL becomes ␀ and a bare CR ␍ instead of breaking the picture.
+    Wire text may hold a bare CR (RFC 5321 §2.3.8 allows CR only before LF) or a
+    NUL (outside RFC 5322 §3.5's ``text``), which is exactly when a student wants to
+    *see* them; other control characters such as ESC are legal but unprintable. XML
+    cannot carry most of them at all, so a NUL becomes ␀ and a bare CR ␍ instead of
+    breaking the picture.
     Characters in ``keep`` (say "\n" for a many-line description) are left as they are.
     """
     if text.isprintable():

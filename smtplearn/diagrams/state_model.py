@@ -32,7 +32,7 @@ class EdgeKind(enum.Enum):
 
     START = "start"        # the TCP connection opens: START_STATE, before the greeting (§3.1)
     MOVE = "move"          # a trigger the table allows, moving (or keeping) the state
-    ANYTIME = "anytime"    # §4.1.4 commands allowed in every state, never moving it
+    ANYTIME = "anytime"    # §4.1.4's any-time commands, in every row that lists them; never moving it
     CLOSE = "close"        # 421: the server closes the channel from any state (§3.8)
     REFUSAL = "refusal"    # show_errors: a refused command leaves the state unchanged
     PATH = "path"          # a step of a session's route that no table edge explains
@@ -83,8 +83,9 @@ def table_moves() -> list[tuple[State, Trigger, int, State]]:
 
 
 def anytime_triggers() -> tuple[Trigger, ...]:
-    """Triggers that never move the state wherever the table lists them
-    (NOOP, VRFY, EXPN, HELP: §4.1.4 allows them "at any time")."""
+    """Triggers that never move the state wherever the table lists them: NOOP, VRFY,
+    EXPN, HELP in every state that reads commands after a 220 (§4.1.4 lists RSET too,
+    but RSET ends a transaction, so it moves the state and is drawn as a move)."""
     seen: dict[Trigger, bool] = {}
     for state, row in TRANSITIONS.items():
         for trigger, move in row.items():
@@ -351,7 +352,7 @@ def _edge(key: tuple[State | None, State], values: list[tuple[EdgeKind, Trigger 
 def _refusals() -> list[tuple[tuple[State, State], tuple[EdgeKind, Trigger, str]]]:
     """Self-loops for what the server refuses (only states that read commands):
     a command the table does not list (503, §4.1.4) and any command refused for its
-    syntax or by policy (500/501/5xx, §4.2.4): the state stays where it was."""
+    syntax or by policy (500 §4.2.4, 501 §4.1.4, policy 550 §7.9): the state stays where it was."""
     out: list[tuple[tuple[State, State], tuple[EdgeKind, Trigger, str]]] = []
     for state, row in TRANSITIONS.items():
         if not any(isinstance(t, Verb) for t in row):
