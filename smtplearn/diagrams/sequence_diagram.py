@@ -62,18 +62,30 @@ def dot_source(lay: Layout) -> str:
     return "\n".join(out) + "\n"
 
 
+#: where long lines wrap (characters), widest first: a diagram with many lifelines wraps its
+#: labels narrower until it fits READABLE_WIDTH (a label near the last lifeline adds its whole
+#: length to the page width)
+WRAP_WIDTHS = (72, 56, 44, 36)
+#: the widest diagram whose smallest text (an ~11.5 px box) stays about 8 px in an ~830 px notebook column
+READABLE_WIDTH = 1200
+
+
 def sequence_diagram(transcript: Transcript, *, timings: bool = False, body_lines: int = 3,
-                     width: int = 72, title: str | None = None) -> Diagram:
+                     width: int | None = None, title: str | None = None) -> Diagram:
     """The transcript as a sequence diagram (SVG drawn by our own code; DOT on request).
 
     ``timings`` adds when each exchange started and how long the reply took;
     ``body_lines`` is how many lines of a message to show before "[… N more lines]";
-    ``width`` is where long lines wrap (in characters), so nothing runs off the page.
+    ``width`` is where long lines wrap (in characters), so nothing runs off the page
+    (default: 72, or narrower when that is what it takes to stay readable in a notebook).
     """
-    model = sequence_rows(transcript, body_lines=body_lines, width=width)
-    if title is not None:
-        model = SequenceModel(model.participants, model.rows, title)
-    lay = layout(model, timings=timings)
+    for wrap_at in (width,) if width is not None else WRAP_WIDTHS:
+        model = sequence_rows(transcript, body_lines=body_lines, width=wrap_at)
+        if title is not None:
+            model = SequenceModel(model.participants, model.rows, title)
+        lay = layout(model, timings=timings)
+        if lay.width <= READABLE_WIDTH:
+            break
     who = " and ".join(model.participants)
     return Diagram(dot_source(lay), transcript.text(body_lines=body_lines),
                    svg_maker=lambda: svg_document(lay), engine="neato", neato_no_op=2,
