@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from smtplearn.protocol.commands import Command, parse_command
-from smtplearn.protocol.errors import RemoteProtocolError
+from smtplearn.protocol.errors import Error, RemoteProtocolError
 from smtplearn.protocol.events import Exchange
 from smtplearn.protocol.replies import Reply
 from smtplearn.protocol.states import Signal, State, Trigger, Verb
@@ -262,7 +262,7 @@ class Transcript:
             raise TranscriptFormatError(f"{path}: {exc}") from None
 
 
-class TranscriptFormatError(ValueError):
+class TranscriptFormatError(Error, ValueError):
     """A transcript file that ``Transcript.load`` cannot read; the message says what is wrong."""
 
 
