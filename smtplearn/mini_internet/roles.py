@@ -35,6 +35,7 @@ from smtplearn.protocol.handlers import Handler
 from smtplearn.protocol.message import Message
 from smtplearn.protocol.replies import Reply
 from smtplearn.protocol.server import ServerSession
+from smtplearn.render.html import Cell, html_table
 from smtplearn.transcript import Note, Transcript, Turn
 from smtplearn.transports.memory import Pair
 from smtplearn.authentication import DKIMKey
@@ -205,17 +206,12 @@ class Journey:
         return "\n".join(lines + [f"  {hop}" for hop in self.hops])
 
     def _repr_html_(self) -> str:
-        cell = "padding:2px 8px;border-bottom:1px solid #d0d7de;text-align:left;vertical-align:top"
-        rows = "".join(
-            f'<tr><td style="{cell}">{hop.number}</td><td style="{cell}"><code>{escape(hop.client)}</code></td>'
-            f'<td style="{cell}"><code>{escape(hop.server)}</code><br><small>{hop.role.value}</small></td>'
-            f'<td style="{cell}">{hop.port}</td><td style="{cell};font-family:monospace;font-size:12px">'
-            f"{escape(hop.received)}</td></tr>" for hop in self.hops)
-        head = "".join(f'<th style="{cell}">{t}</th>' for t in ("hop", "from", "to (role)", "port",
-                                                               "the Received: line it added"))
+        rows: list[list[str | Cell]] = [[str(hop.number), f"<code>{escape(hop.client)}</code>",
+                 f"<code>{escape(hop.server)}</code><br><small>{hop.role.value}</small>", str(hop.port),
+                 Cell(escape(hop.received), style="font-family:monospace;font-size:12px")]
+                for hop in self.hops]
         return (f"<p>{escape(repr(self).splitlines()[0])}</p>"
-                f'<table style="border-collapse:collapse;font-size:13px"><thead><tr>{head}</tr></thead>'
-                f"<tbody>{rows}</tbody></table>")
+                + html_table(("hop", "from", "to (role)", "port", "the Received: line it added"), rows))
 
 
 # ---------------------------------------------------------------- the world

@@ -18,6 +18,8 @@ from email.message import Message as EmailBase
 from email.parser import BytesHeaderParser
 from html import escape
 
+from smtplearn.render.html import CELL_STYLE, TABLE_STYLE
+
 __all__ = ["HeaderView", "FIELD_NOTES", "received_parts"]
 
 #: lower-case field name -> (where it is defined, what it is for a student)
@@ -93,9 +95,9 @@ class HeaderView:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        cell = "padding:2px 8px;border-bottom:1px solid #d0d7de;text-align:left;vertical-align:top"
+        cell = CELL_STYLE
         rows = [self._row(n, name, value, cell) for n, (name, value) in enumerate(self.fields, start=1)]
-        return ('<table style="border-collapse:collapse;font-size:13px"><thead><tr>'
+        return (f'<table style="{TABLE_STYLE}"><thead><tr>'
                 f'<th style="{cell}">#</th><th style="{cell}">field</th><th style="{cell}">value '
                 "(click a highlighted row)</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
 

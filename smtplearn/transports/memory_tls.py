@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 from typing import Any
+from smtplearn.render.html import Cell, html_table
 from smtplearn.transports.tls import ClassCertificate
 
 
@@ -221,14 +222,10 @@ class WireView:
         return "\n".join(lines) or "(no TLS yet)"
 
     def _repr_html_(self) -> str:
-        cell = "padding:2px 8px;border-bottom:1px solid #d0d7de;text-align:left;vertical-align:top"
-        rows = "".join(
-            f'<tr><td style="{cell}">{n}</td><td style="{cell}">{escape(r.sender)} → {escape(r.receiver)}</td>'
-            f'<td style="{cell};font-family:monospace;font-size:12px">{escape(r.summary(24))}</td>'
-            f'<td style="{cell};font-family:monospace">'
-            f'{escape(r.plaintext.decode("utf-8", "replace")[:200]) or "<i>handshake</i>"}</td></tr>'
-            for n, r in enumerate(self.records, start=1))
-        head = "".join(f'<th style="{cell}">{t}</th>' for t in
-                       ("#", "direction", "on the wire (what an eavesdropper sees)", "inside (what the two ends see)"))
-        return (f'<table style="border-collapse:collapse;font-size:13px"><thead><tr>{head}</tr></thead>'
-                f"<tbody>{rows}</tbody></table>")
+        rows: list[list[str | Cell]] = [[str(n), f"{escape(r.sender)} → {escape(r.receiver)}",
+                 Cell(escape(r.summary(24)), style="font-family:monospace;font-size:12px"),
+                 Cell(escape(r.plaintext.decode("utf-8", "replace")[:200]) or "<i>handshake</i>",
+                      style="font-family:monospace")]
+                for n, r in enumerate(self.records, start=1)]
+        return html_table(("#", "direction", "on the wire (what an eavesdropper sees)",
+                           "inside (what the two ends see)"), rows)
